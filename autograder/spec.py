@@ -1,0 +1,125 @@
+"""What a check is made of: the declarative part every chapter fills in.
+
+A *check* compares a student's function with the nnlib reference.  Each
+chapter module in ``autograder/checks/`` declares its checks with the three
+small dataclasses below and registers them with :func:`register`; the engine
+(``autograder.engine``) runs them and writes the messages a student reads.
+
+Example (a whole check)::
+
+    register(Spec(
+        name="perceptron.step",
+        reference=nnlib.activations.step,
+        visible_cases=lambda: [Case("hand-worked", (np.array([-1.0, 0.0, 2.0]),))],
+        hidden_cases=lambda: [Case("random (5, 3)", (rng(1).normal(size=(5, 3)),))],
+        mistakes=[Mistake("fires at z = 0: use z > 0, not z >= 0",
+                          lambda z: (z >= 0).astype(float))],
+        blocked=("nnlib.activations.step",),
+    ))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of the student's function: ``func(*args, **kwargs)``.
+
+    ``label`` is what the student reads ("hand-worked AND table", "random
+    shape (7, 3)", "edge: z = ±1e4").  Arguments are copied before each call,
+    so a case can be reused safely.
+    """
+
+    label: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A plausible wrong implementation and the hint that names it.
+
+    ``wrong`` has the student's signature.  When the student's output on a
+    failing case matches ``wrong``'s output on that case (same tolerance as
+    the check), the failure message shows ``hint``.  If ``wrong`` mutates
+    its inputs instead of returning a wrong value, set ``mutates=True``: the
+    check then expects an "inputs were modified" failure with this hint.
+    """
+
+    hint: str
+    wrong: Callable[..., Any]
+    mutates: bool = False
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything the engine needs to check one exercise.
+
+    name           "chapter_topic.exercise", e.g. "perceptron.predict"; the
+                   first argument of ``check(...)`` in a notebook.
+    reference      the nnlib function whose behaviour the student reproduces,
+                   called with the same arguments as the student's function.
+    visible_cases  () -> list[Case]: hand-worked + a few seeded random cases;
+                   shown in the released notebook's test cell.
+    hidden_cases   () -> list[Case]: more and harder cases (random shapes,
+                   edge cases) run only with ``hidden=True`` (grading).
+    mistakes       catalogue of known wrong implementations with hints.
+    rtol           largest CS231n relative error accepted,
+                   max|a-b| / max(1e-8, |a|+|b|) taken elementwise.
+    blocked        dotted names of nnlib callables made unavailable while the
+                   student's function runs (it must not delegate to them).
+    time_limit     seconds one call of the student's function may take.
+    judge          optional ``judge(case, student_output) -> str | None``
+                   replacing the comparison with the reference: return a
+                   failure message, or None when the output is acceptable
+                   (e.g. XOR weights are judged by behaviour, not equality).
+    gradient       optional ``gradient(func) -> list[tuple[str, float]]``: a
+                   numerical gradient check of a backward function; returns
+                   (what was checked, relative error) pairs compared with
+                   ``grad_rtol``.
+    check_dtype    when True the output dtype must equal the reference's.
+    """
+
+    name: str
+    reference: Callable[..., Any]
+    visible_cases: Callable[[], Sequence[Case]]
+    hidden_cases: Callable[[], Sequence[Case]] = lambda: []
+    mistakes: Sequence[Mistake] = ()
+    rtol: float = 1e-7
+    blocked: Sequence[str] = ()
+    time_limit: float = 5.0
+    judge: Optional[Callable[[Case, Any], Optional[str]]] = None
+    gradient: Optional[Callable[[Callable[..., Any]], list]] = None
+    grad_rtol: float = 1e-6
+    check_dtype: bool = False
+
+
+_REGISTRY: dict[str, Spec] = {}
+
+
+def register(spec: Spec) -> Spec:
+    """Add ``spec`` to the registry; names are unique."""
+    if spec.name in _REGISTRY:
+        raise ValueError(f"check {spec.name!r} is registered twice")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def get_spec(name: str) -> Spec:
+    """The registered check called ``name`` (chapter modules load on demand)."""
+    from autograder import checks  # noqa: F401  (importing registers every chapter)
+
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise KeyError(f"no check named {name!r}; known checks: {known}") from None
+
+
+def all_specs() -> list[Spec]:
+    """Every registered check, sorted by name."""
+    from autograder import checks  # noqa: F401
+
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
