@@ -1,0 +1,30 @@
+"""nnlib — neural networks from scratch in NumPy: the course's reference library.
+
+Every exercise in the course is checked against this package, so it is
+written to be read: one concept per module, each readable top to bottom.
+
+    activations     elementwise non-linearities, their derivatives, softmax
+    losses          MSE, MAE, Huber, cross-entropies, hinge, with gradients
+    functional      pure forward/backward pairs: dense, activation, dropout, batchnorm
+    layers          Dense, Activation, Dropout, BatchNorm (wrap functional)
+    network         Sequential and count_parameters
+    mlp             a multilayer perceptron as plain functions over (W, b) lists
+    init            zeros, normal, uniform, Xavier/Glorot, He
+    optimizers      SGD (+momentum, Nesterov), AdaGrad, RMSprop, Adadelta, Adam, AdamW
+    regularization  L1/L2 penalties, early stopping, gradient clipping
+    schedules       learning-rate schedules
+    training        fit() and History
+    gradcheck       numerical gradients and relative error
+    autodiff        a scalar autograd Value (micrograd style)
+    perceptron      McCulloch–Pitts neuron and the perceptron rule
+    data            logic gates, toy 2-D datasets, the bundled digits
+    metrics         accuracy, confusion matrix, precision/recall/F1
+    tuning          grid/random search, k-fold, permutation importance
+    widgets         the chapters' interactive visualizations (ipywidgets)
+
+Conventions: batch first (``X`` is ``(N, D)``), ``Z = X @ W + b`` with ``W``
+of shape ``(n_in, n_out)``; float64 by default, float32 kept; every random
+choice takes ``rng`` or ``seed``; backward passes accumulate into ``grads``
+and ``zero_grad()`` clears them.
+"""
+__version__ = "0.1.0"

@@ -1,0 +1,223 @@
+"""Layers: the functional blocks of ``nnlib.functional`` with their parameters attached.
+
+Every layer follows one tiny protocol:
+
+* ``forward(X, training=True)`` computes the output and keeps the cache the
+  backward pass needs (``training`` switches dropout and batch norm between
+  their training and test behaviour);
+* ``backward(dY)`` takes ``dL/dY`` and returns ``dL/dX``; on the way it
+  **accumulates** the parameter gradients into ``grads`` with ``+=``;
+* ``params`` and ``grads`` are dicts of arrays keyed by name ("W", "b",
+  "gamma", "beta"), with matching shapes and dtypes; parameter-free layers
+  have empty dicts;
+* ``zero_grad()`` sets every gradient back to zero, in place.
+
+Accumulating rather than overwriting is the same decision PyTorch and
+micrograd make: gradients from several backward passes (or from several uses
+of a parameter) add up, and the training loop calls ``zero_grad()`` before
+each step.  The ``grads`` arrays are allocated once and only ever changed in
+place, so an optimizer may hold on to them.
+
+Layers never recompute the forward pass: backward uses the cache of the most
+recent forward call.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nnlib import functional as F
+from nnlib._validation import as_float_array, as_generator, check_positive, check_probability, check_shape
+from nnlib.init import INITIALIZERS
+
+__all__ = ["Layer", "Dense", "Activation", "Dropout", "BatchNorm"]
+
+
+class Layer:
+    """Base class: empty ``params``/``grads``, ``zero_grad`` and the backward-before-forward guard."""
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self._cache = None
+
+    def zero_grad(self) -> None:
+        """Reset every gradient to 0 in place (the arrays themselves are kept)."""
+        for g in self.grads.values():
+            g[...] = 0
+
+    def _require_cache(self):
+        if self._cache is None:
+            raise RuntimeError(f"{self!r}: backward() was called before forward(); run forward(X) first")
+        return self._cache
+
+    def forward(self, X, training=True):  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError
+
+    def backward(self, dY):  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError
+
+
+def _check_size(n, name, where):
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{where}: {name} must be a positive integer, got {n!r}")
+
+
+class Dense(Layer):
+    """Fully connected layer: ``Z = X @ W + b``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Number of input features D and output units H.
+    init : str, default "he_normal"
+        Name of the weight initialiser in ``nnlib.init.INITIALIZERS``; the bias starts at 0.
+    rng : numpy.random.Generator or int seed, optional
+        Randomness of the initialiser.
+    dtype : numpy dtype, default float64
+
+    Attributes
+    ----------
+    params : {"W": (n_in, n_out), "b": (n_out,)}
+    grads : same keys and shapes
+    """
+
+    def __init__(self, n_in, n_out, init="he_normal", rng=None, dtype=np.float64):
+        super().__init__()
+        where = f"Dense({n_in!r}, {n_out!r})"
+        _check_size(n_in, "n_in", where)
+        _check_size(n_out, "n_out", where)
+        if init not in INITIALIZERS:
+            raise ValueError(f"{where}: unknown init {init!r}; choose one of: {', '.join(sorted(INITIALIZERS))}")
+        self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
+        W = INITIALIZERS[init](self.n_in, self.n_out, as_generator(rng)).astype(dtype)  # (n_in, n_out)
+        self.params = {"W": W, "b": np.zeros(self.n_out, dtype=dtype)}  # b: (n_out,)
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+
+    def forward(self, X, training=True):
+        """``Z = X @ W + b``; X (N, n_in) -> Z (N, n_out).  ``training`` has no effect."""
+        X = as_float_array(X, "X")
+        check_shape(X, (None, self.n_in), "X", where=f"Dense({self.n_in}, {self.n_out})")
+        Z, self._cache = F.dense_forward(X, self.params["W"], self.params["b"])
+        return Z
+
+    def backward(self, dY):
+        """Accumulate ``dW = X.T @ dY`` and ``db = sum_n dY``; return ``dX = dY @ W.T`` (N, n_in)."""
+        dX, dW, db = F.dense_backward(dY, self._require_cache())
+        self.grads["W"] += dW
+        self.grads["b"] += db
+        return dX
+
+    def __repr__(self):
+        return f"Dense({self.n_in} -> {self.n_out}, {self.init})"
+
+
+class Activation(Layer):
+    """Elementwise activation ``A = f(Z)`` (or softmax over the last axis); no parameters.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``nnlib.activations.ACTIVATIONS`` or ``"softmax"``.
+    **kwargs
+        Parameters of the activation, e.g. ``Activation("leaky_relu", alpha=0.1)``.
+    """
+
+    def __init__(self, name, **kwargs):
+        super().__init__()
+        F._check_activation_name(name)
+        self.name, self.kwargs = name, kwargs
+
+    def forward(self, X, training=True):
+        """``A = f(X)``, same shape as ``X``.  ``training`` has no effect."""
+        A, self._cache = F.activation_forward(X, self.name, **self.kwargs)
+        return A
+
+    def backward(self, dY):
+        """``dX = dY * f'(X)`` (softmax: its Jacobian-vector product)."""
+        return F.activation_backward(dY, self._require_cache())
+
+    def __repr__(self):
+        extra = "".join(f", {k}={v!r}" for k, v in self.kwargs.items())
+        return f"Activation({self.name}{extra})"
+
+
+class Dropout(Layer):
+    """Inverted dropout: while training, zero each unit with probability ``p`` and scale the rest by ``1/(1-p)``.
+
+    At test time (``training=False``) it is the identity.
+
+    Parameters
+    ----------
+    p : float in [0, 1)
+        Probability of dropping a unit (as ``torch.nn.Dropout``).
+    rng : numpy.random.Generator or int seed, optional
+        Source of the masks; a seed makes the sequence of masks reproducible.
+    """
+
+    def __init__(self, p, rng=None):
+        super().__init__()
+        check_probability(p, "p")
+        self.p = p
+        self.rng = as_generator(rng)
+
+    def forward(self, X, training=True):
+        """Drop units at random (training) or pass ``X`` through (test); same shape as ``X``."""
+        Y, self._cache = F.dropout_forward(X, self.p, self.rng, training)
+        return Y
+
+    def backward(self, dY):
+        """Gradient flows only through the kept units, scaled by ``1/(1-p)``."""
+        return F.dropout_backward(dY, self._require_cache())
+
+    def __repr__(self):
+        return f"Dropout(p={self.p})"
+
+
+class BatchNorm(Layer):
+    """Batch normalisation over the batch axis: ``Y = gamma * (X - mu) / sqrt(var + eps) + beta``.
+
+    Parameters
+    ----------
+    n : int
+        Number of features D.
+    momentum : float in [0, 1], default 0.1
+        Weight of the newest batch in the running statistics (PyTorch's convention).
+    eps : float > 0, default 1e-5
+    dtype : numpy dtype, default float64
+
+    Attributes
+    ----------
+    params : {"gamma": (n,) ones, "beta": (n,) zeros}
+    grads : same keys and shapes
+    running : {"mean": (n,) zeros, "var": (n,) ones}
+        Running statistics used at test time, updated in place while training.
+    """
+
+    def __init__(self, n, momentum=0.1, eps=1e-5, dtype=np.float64):
+        super().__init__()
+        _check_size(n, "n", f"BatchNorm({n!r})")
+        check_probability(momentum, "momentum", allow_one=True)
+        check_positive(eps, "eps")
+        self.n, self.momentum, self.eps = int(n), momentum, eps
+        self.params = {"gamma": np.ones(self.n, dtype=dtype), "beta": np.zeros(self.n, dtype=dtype)}  # (n,) each
+        self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
+        self.running = {"mean": np.zeros(self.n, dtype=dtype), "var": np.ones(self.n, dtype=dtype)}  # (n,) each
+
+    def forward(self, X, training=True):
+        """Normalise with batch statistics (training, updating ``running``) or running ones (test)."""
+        X = as_float_array(X, "X")
+        check_shape(X, (None, self.n), "X", where=f"BatchNorm({self.n})")
+        Y, self._cache = F.batchnorm_forward(
+            X, self.params["gamma"], self.params["beta"], self.running, training, self.momentum, self.eps
+        )
+        return Y
+
+    def backward(self, dY):
+        """Accumulate ``dgamma`` and ``dbeta``; return ``dX`` (N, n)."""
+        dX, dgamma, dbeta = F.batchnorm_backward(dY, self._require_cache())
+        self.grads["gamma"] += dgamma
+        self.grads["beta"] += dbeta
+        return dX
+
+    def __repr__(self):
+        return f"BatchNorm({self.n}, momentum={self.momentum}, eps={self.eps})"

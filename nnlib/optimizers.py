@@ -1,0 +1,420 @@
+"""Optimizers: turn gradients into parameter updates.
+
+Every optimizer has one method, ``step(params, grads)``, that updates the
+parameter arrays **in place** (so the layers that own them see the change):
+
+    opt = Adam(lr=1e-3)
+    opt.step(model.parameters(), model.gradients())
+
+``params`` and ``grads`` are either two dicts with the same keys (name ->
+array, as ``Sequential.parameters()`` / ``gradients()`` give them), two lists
+of equal length (the keys are then the indices), or two single arrays (key 0).
+Whatever an optimizer remembers between steps lives in ``self.state[key]``, a
+dict per parameter such as ``{"step": 3, "exp_avg": m, "exp_avg_sq": v}``,
+kept apart from the hyperparameters (``lr``, ``betas``, ...), which are plain
+attributes.  State arrays are created on the first step with the parameter's
+shape and dtype: one extra array per parameter for momentum, RMSprop and
+AdaGrad, two for Adam and Adadelta.
+
+The update rules are those documented for ``torch.optim`` (same defaults,
+same place for ``eps``, same bias correction, same Nesterov form), so a
+result here can be checked against PyTorch.  ``t`` counts the steps taken for
+a parameter, starting at 1; ``g`` is its gradient and ``lr`` the learning rate.
+
+Updates are written with in-place NumPy operations (``out=``, ``*=``) and one
+scratch array per parameter at most: the arrays are as large as the weights,
+and training calls ``step`` thousands of times.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from nnlib._validation import check_positive, check_probability
+
+__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSprop", "Adadelta", "Adam", "AdamW", "OPTIMIZERS"]
+
+
+def _paired(params, grads, where: str) -> list:
+    """``[(key, p, g), ...]`` after checking that params and grads match.
+
+    Everything is checked before anything is updated, so a bad call never
+    leaves a model half-stepped.
+    """
+    if isinstance(params, np.ndarray):
+        params, grads = [params], [grads]
+    if isinstance(params, Mapping):
+        if not isinstance(grads, Mapping):
+            raise TypeError(f"{where}: params is a dict, so grads must be a dict with the same keys, "
+                            f"got {type(grads).__name__}")
+        if params.keys() != grads.keys():
+            missing = [k for k in params if k not in grads]
+            extra = [k for k in grads if k not in params]
+            raise ValueError(f"{where}: grads must have the keys of params; "
+                             f"missing {missing}, unexpected {extra}")
+        keys = list(params)
+    elif isinstance(params, Sequence) and not isinstance(params, str):
+        if isinstance(grads, Mapping) or not isinstance(grads, Sequence):
+            raise TypeError(f"{where}: params is a list, so grads must be a list of the same length, "
+                            f"got {type(grads).__name__}")
+        if len(params) != len(grads):
+            raise ValueError(f"{where}: params has {len(params)} arrays but grads has {len(grads)}")
+        keys = range(len(params))
+    else:
+        raise TypeError(f"{where}: params must be a dict of arrays, a list of arrays or an array, "
+                        f"got {type(params).__name__}")
+
+    triples = []
+    for key in keys:
+        p, g = params[key], np.asarray(grads[key])
+        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+            kind = f"array of dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise TypeError(f"{where}: params[{key!r}] must be a float ndarray (it is updated in place), "
+                            f"got {kind}")
+        if g.shape != p.shape:
+            raise ValueError(f"{where}: grads[{key!r}] must have the shape of params[{key!r}], "
+                             f"{p.shape}, got {g.shape}")
+        triples.append((key, p, g))
+    return triples
+
+
+class Optimizer:
+    """Base class: learning rate, per-parameter state and the ``step`` loop.
+
+    Subclasses define ``_update(p, g, state)``, the rule for one parameter,
+    and list their hyperparameters in ``_hyperparameters`` (for ``repr``).
+    """
+
+    _hyperparameters: tuple[str, ...] = ("lr",)
+
+    def __init__(self, lr):
+        check_positive(lr, "lr")
+        self.lr = lr
+        self.state: dict = {}
+
+    @property
+    def lr(self) -> float:
+        """The learning rate; a schedule may change it between steps."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value) -> None:
+        # 0 is allowed here (not in the constructor): a schedule may anneal to exactly 0.
+        check_positive(value, "lr", allow_zero=True)
+        self._lr = float(value)
+
+    def step(self, params, grads) -> None:
+        """Update every array of ``params`` in place from the matching array of ``grads``.
+
+        Parameters
+        ----------
+        params : dict name -> ndarray, list of ndarray, or one ndarray
+            Float arrays, changed in place.
+        grads : same container as ``params``
+            ``grads[key]`` has the shape of ``params[key]``; never modified.
+        """
+        where = f"{type(self).__name__}.step"
+        for key, p, g in _paired(params, grads, where):
+            state = self.state.get(key)
+            if state is None:
+                state = self.state[key] = {"step": 0}
+            elif any(isinstance(a, np.ndarray) and a.shape != p.shape for a in state.values()):
+                raise ValueError(f"{where}: params[{key!r}] has shape {p.shape} but the state kept for "
+                                 f"{key!r} belongs to another shape; call reset() for a new model")
+            state["step"] += 1
+            self._update(p, g, state)
+
+    def reset(self) -> None:
+        """Forget all per-parameter state (momentum, averages, step counts)."""
+        self.state.clear()
+
+    zero_state = reset
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _buffer(state: dict, name: str, p: np.ndarray) -> np.ndarray:
+        """``state[name]``, created as zeros shaped and typed like ``p`` on first use."""
+        if name not in state:
+            state[name] = np.zeros_like(p)  # p.shape
+        return state[name]
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._hyperparameters)
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, Nesterov and L2 decay (``torch.optim.SGD``).
+
+    ``g <- g + weight_decay * p``;  ``b <- momentum * b + g`` (``b = g`` at t = 1);
+    ``p <- p - lr * b``, or with Nesterov ``p <- p - lr * (g + momentum * b)``.
+
+    With ``momentum=0`` this is plain ``p <- p - lr * g``.  Dampening is 0, as
+    in PyTorch's default.  State: ``"momentum_buffer"`` (when momentum > 0).
+
+    Parameters
+    ----------
+    lr : float, > 0
+    momentum : float, >= 0
+    nesterov : bool
+        Look-ahead form; needs ``momentum > 0``.
+    weight_decay : float, >= 0
+        L2 penalty ``weight_decay / 2 * ||p||^2`` folded into the gradient.
+    """
+
+    _hyperparameters = ("lr", "momentum", "nesterov", "weight_decay")
+
+    def __init__(self, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(lr)
+        check_positive(momentum, "momentum", allow_zero=True)
+        check_positive(weight_decay, "weight_decay", allow_zero=True)
+        if nesterov and momentum <= 0:
+            raise ValueError(f"nesterov=True requires momentum > 0, got momentum={momentum!r}")
+        self.momentum = momentum
+        self.nesterov = bool(nesterov)
+        self.weight_decay = weight_decay
+
+    def _update(self, p, g, state):
+        if self.weight_decay:
+            g = g + self.weight_decay * p  # p.shape; a new array: the caller's grads stay untouched
+        if self.momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype)  # p.shape; b_1 = g_1
+            else:
+                buf *= self.momentum
+                buf += g
+            g = g + self.momentum * buf if self.nesterov else buf  # p.shape
+        p -= self.lr * g
+
+
+class AdaGrad(Optimizer):
+    """Adaptive gradient: each weight's step shrinks with its squared-gradient history (``torch.optim.Adagrad``).
+
+    ``s <- s + g^2``;  ``p <- p - lr * g / (sqrt(s) + eps)``.
+
+    Weights with large past gradients get small steps; ``s`` only grows, so
+    the effective learning rate keeps falling.  State: ``"sum"``.
+
+    Parameters
+    ----------
+    lr : float, > 0
+    eps : float, >= 0
+        Added to ``sqrt(s)``, after the square root.
+    """
+
+    _hyperparameters = ("lr", "eps")
+
+    def __init__(self, lr=0.01, eps=1e-10):
+        super().__init__(lr)
+        check_positive(eps, "eps", allow_zero=True)
+        self.eps = eps
+
+    def _update(self, p, g, state):
+        s = self._buffer(state, "sum", p)
+        tmp = np.multiply(g, g)  # p.shape, scratch
+        s += tmp                                   # s = s + g^2
+        np.sqrt(s, out=tmp)
+        tmp += self.eps                            # sqrt(s) + eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.lr
+        p -= tmp                                   # p - lr * g / (sqrt(s) + eps)
+
+
+class RMSprop(Optimizer):
+    """Root-mean-square propagation: AdaGrad with a forgetting average (``torch.optim.RMSprop``).
+
+    ``v <- alpha * v + (1 - alpha) * g^2``;  ``p <- p - lr * g / (sqrt(v) + eps)``;
+    with momentum ``b <- momentum * b + g / (sqrt(v) + eps)`` and ``p <- p - lr * b``.
+
+    No bias correction (as in PyTorch): ``v`` starts at 0, so early steps are
+    larger than later ones.  State: ``"square_avg"`` and, with momentum,
+    ``"momentum_buffer"`` (starting at 0).
+
+    Parameters
+    ----------
+    lr : float, > 0
+    alpha : float in [0, 1)
+        Decay of the squared-gradient average.
+    eps : float, >= 0
+        Added to ``sqrt(v)``, after the square root.
+    momentum : float, >= 0
+    """
+
+    _hyperparameters = ("lr", "alpha", "eps", "momentum")
+
+    def __init__(self, lr=0.01, alpha=0.99, eps=1e-8, momentum=0.0):
+        super().__init__(lr)
+        check_probability(alpha, "alpha")
+        check_positive(eps, "eps", allow_zero=True)
+        check_positive(momentum, "momentum", allow_zero=True)
+        self.alpha = alpha
+        self.eps = eps
+        self.momentum = momentum
+
+    def _update(self, p, g, state):
+        v = self._buffer(state, "square_avg", p)
+        tmp = np.multiply(g, g)  # p.shape, scratch
+        tmp *= 1.0 - self.alpha
+        v *= self.alpha
+        v += tmp                                   # v = alpha v + (1 - alpha) g^2
+        np.sqrt(v, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)                 # g / (sqrt(v) + eps)
+        if self.momentum:
+            buf = self._buffer(state, "momentum_buffer", p)
+            buf *= self.momentum
+            buf += tmp                             # b = momentum b + g / (sqrt(v) + eps)
+            np.copyto(tmp, buf)
+        tmp *= self.lr
+        p -= tmp
+
+
+class Adadelta(Optimizer):
+    """Adadelta: step sizes from the ratio of two running RMS values (``torch.optim.Adadelta``).
+
+    ``v <- rho * v + (1 - rho) * g^2``;  ``d = sqrt(u + eps) / sqrt(v + eps) * g``;
+    ``u <- rho * u + (1 - rho) * d^2``;  ``p <- p - lr * d``.
+
+    The units of ``d`` match those of ``p``, which is why the original method
+    needs no learning rate; PyTorch still scales by ``lr`` (default 1.0).
+    ``eps`` sits inside both square roots.  State: ``"square_avg"`` (v) and
+    ``"acc_delta"`` (u).
+
+    Parameters
+    ----------
+    lr : float, > 0
+    rho : float in [0, 1)
+        Decay of both running averages.
+    eps : float, >= 0
+    """
+
+    _hyperparameters = ("lr", "rho", "eps")
+
+    def __init__(self, lr=1.0, rho=0.9, eps=1e-6):
+        super().__init__(lr)
+        check_probability(rho, "rho")
+        check_positive(eps, "eps", allow_zero=True)
+        self.rho = rho
+        self.eps = eps
+
+    def _update(self, p, g, state):
+        v = self._buffer(state, "square_avg", p)
+        u = self._buffer(state, "acc_delta", p)
+        rho, eps = self.rho, self.eps
+        d = np.multiply(g, g)  # p.shape, scratch
+        tmp = np.multiply(d, 1.0 - rho)  # p.shape, scratch
+        v *= rho
+        v += tmp                                   # v = rho v + (1 - rho) g^2
+        np.add(u, eps, out=d)
+        np.add(v, eps, out=tmp)
+        d /= tmp
+        np.sqrt(d, out=d)
+        d *= g                                     # d = sqrt(u + eps) / sqrt(v + eps) * g
+        np.multiply(d, d, out=tmp)
+        tmp *= 1.0 - rho
+        u *= rho
+        u += tmp                                   # u = rho u + (1 - rho) d^2
+        d *= self.lr
+        p -= d
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation (``torch.optim.Adam``), with optional L2 decay.
+
+    ``m <- b1 m + (1 - b1) g``;  ``v <- b2 v + (1 - b2) g^2``;
+    ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1^t)``, ``v_hat = v / (1 - b2^t)``.
+
+    The bias correction undoes the pull towards the zero start of ``m`` and
+    ``v`` (at t = 1, ``m_hat = g`` and ``v_hat = g^2``, so the first step is
+    about ``lr * sign(g)``).  ``eps`` is added after the square root.
+    ``weight_decay`` is the L2 form: ``g <- g + weight_decay * p`` before the
+    moments, so the decay is rescaled by ``sqrt(v_hat)`` like the gradient
+    (see :class:`AdamW` for the decoupled form).  State: ``"step"``,
+    ``"exp_avg"`` (m) and ``"exp_avg_sq"`` (v).
+
+    Parameters
+    ----------
+    lr : float, > 0
+    betas : (float, float), each in [0, 1)
+        Decays ``(b1, b2)`` of the first and second moment.
+    eps : float, >= 0
+    weight_decay : float, >= 0
+    """
+
+    _hyperparameters = ("lr", "betas", "eps", "weight_decay")
+    _decoupled = False
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"betas must be a pair (b1, b2), got {betas!r}")
+        check_probability(betas[0], "betas[0]")
+        check_probability(betas[1], "betas[1]")
+        check_positive(eps, "eps", allow_zero=True)
+        check_positive(weight_decay, "weight_decay", allow_zero=True)
+        self.betas = tuple(betas)
+        self.eps = eps
+        self.weight_decay = weight_decay
+
+    def _update(self, p, g, state):
+        b1, b2 = self.betas
+        t = state["step"]
+        if self.weight_decay:
+            if self._decoupled:
+                p *= 1.0 - self.lr * self.weight_decay     # AdamW: shrink p itself
+            else:
+                g = g + self.weight_decay * p  # p.shape; L2 folded into the gradient
+        m = self._buffer(state, "exp_avg", p)
+        v = self._buffer(state, "exp_avg_sq", p)
+        tmp = np.multiply(g, 1.0 - b1)  # p.shape, scratch
+        m *= b1
+        m += tmp                                   # m = b1 m + (1 - b1) g
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
+        v *= b2
+        v += tmp                                   # v = b2 v + (1 - b2) g^2
+        bias1, bias2 = 1.0 - b1**t, 1.0 - b2**t
+        np.divide(v, bias2, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        tmp += self.eps                            # sqrt(v_hat) + eps
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.lr / bias1                     # lr * m_hat / (sqrt(v_hat) + eps)
+        p -= tmp
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (``torch.optim.AdamW``; Loshchilov & Hutter).
+
+    ``p <- p * (1 - lr * weight_decay)``, then the :class:`Adam` update with the plain gradient.
+
+    Unlike L2 in Adam, the decay is not divided by ``sqrt(v_hat)``: every
+    weight shrinks by the same factor, whatever its gradient history.
+    State as in :class:`Adam`.
+
+    Parameters
+    ----------
+    lr : float, > 0
+    betas : (float, float), each in [0, 1)
+    eps : float, >= 0
+    weight_decay : float, >= 0 (default 0.01, as in PyTorch)
+    """
+
+    _decoupled = True
+
+    def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+#: name -> optimizer class, for configs such as ``{"optimizer": "adam", "lr": 1e-3}``
+OPTIMIZERS = {
+    "sgd": SGD,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSprop,
+    "adadelta": Adadelta,
+    "adam": Adam,
+    "adamw": AdamW,
+}

@@ -1,0 +1,202 @@
+"""Choosing hyperparameters: grid search, random search, k-fold validation, and
+which inputs a trained model actually uses.
+
+A *search space* is a dict from hyperparameter name to its candidates::
+
+    space = {"lr": [0.1, 0.01, 0.001], "hidden": [16, 64]}
+
+- :func:`grid_search` tries every combination (3 x 2 = 6 configs).  The cost
+  multiplies with every new hyperparameter, and most of the budget goes on
+  values of the hyperparameters that barely matter.
+- :func:`random_search` draws ``n`` configs.  A value may also be a callable
+  ``f(rng)`` that draws one value, e.g. :func:`log_uniform` for a learning
+  rate.  With the same budget, random search tries ``n`` distinct values of
+  *each* hyperparameter instead of a few, which is why it often wins when only
+  one or two of them matter (Bergstra & Bengio, 2012).
+- :func:`k_fold` splits ``n`` samples into k folds; each fold is the
+  validation set once, so every sample is validated on exactly once and the k
+  scores give a mean and a spread instead of a single lucky split.
+- :func:`permutation_importance` shuffles one input column at a time and
+  measures how much the score drops: a column the model ignores costs nothing
+  when shuffled.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+
+import numpy as np
+
+from nnlib._validation import as_generator, check_positive
+
+__all__ = ["grid_search", "random_search", "log_uniform", "k_fold", "permutation_importance"]
+
+
+def _check_space(space, allow_callables: bool, where: str) -> None:
+    if not isinstance(space, dict) or not space:
+        raise ValueError(f"{where}: space must be a non-empty dict of name -> candidates, got {space!r}")
+    for name, values in space.items():
+        if allow_callables and callable(values):
+            continue
+        if not isinstance(values, (list, tuple, np.ndarray)) or len(values) == 0:
+            kinds = "a non-empty list of candidates" + (" or a callable f(rng)" if allow_callables else "")
+            raise ValueError(f"{where}: space[{name!r}] must be {kinds}, got {values!r}")
+
+
+def grid_search(space):
+    """Every combination of the candidates, as config dicts.
+
+    The Cartesian product in key order, the last key varying fastest:
+    ``{"a": [1, 2], "b": [3, 4]}`` gives a=1,b=3; a=1,b=4; a=2,b=3; a=2,b=4.
+    ``prod(len(v) for v in space.values())`` configs in all.
+
+    Parameters
+    ----------
+    space : dict of str -> list
+
+    Returns
+    -------
+    generator of dict
+    """
+    _check_space(space, allow_callables=False, where="grid_search")
+    names = list(space)
+    # Validation above runs at the call; only the iteration below is lazy.
+    return (dict(zip(names, combo)) for combo in itertools.product(*(space[k] for k in names)))
+
+
+def log_uniform(low, high):
+    """A sampler ``f(rng)`` drawing ``exp(U[log low, log high])``.
+
+    Each factor of ten between low and high is equally likely, the right prior
+    for scale parameters such as a learning rate or a weight decay.
+    """
+    check_positive(low, "low")
+    check_positive(high, "high")
+    if not low < high:
+        raise ValueError(f"log_uniform: need low < high, got low={low!r}, high={high!r}")
+    log_low, log_high = math.log(low), math.log(high)
+
+    def sample(rng):
+        return float(math.exp(as_generator(rng).uniform(log_low, log_high)))
+
+    sample.__doc__ = f"Draw one value log-uniformly from [{low}, {high}]."
+    return sample
+
+
+def random_search(space, n, rng=None):
+    """``n`` random configs: each list candidate drawn uniformly, each callable called with rng.
+
+    Parameters
+    ----------
+    space : dict of str -> list or callable
+        A list: one of its elements, each equally likely.  A callable
+        ``f(rng)``: its return value (see :func:`log_uniform`).
+    n : int
+        Number of configs.
+    rng : numpy.random.Generator or int, optional
+        The same seed gives the same configs.
+
+    Returns
+    -------
+    generator of dict
+        Keys in the order of ``space``.
+    """
+    _check_space(space, allow_callables=True, where="random_search")
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+        raise ValueError(f"random_search: n must be a non-negative integer, got {n!r}")
+    rng = as_generator(rng)
+
+    def draw():
+        for _ in range(n):
+            yield {name: values(rng) if callable(values) else values[int(rng.integers(len(values)))]
+                   for name, values in space.items()}
+
+    return draw()
+
+
+def k_fold(n, k, rng=None, shuffle=True):
+    """Split ``range(n)`` into k folds; each fold is the validation set once.
+
+    Fold sizes differ by at most one (the first ``n % k`` folds get the extra
+    sample).  With ``shuffle=False`` the folds are consecutive blocks.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    k : int, 2 <= k <= n
+    rng : numpy.random.Generator or int, optional
+        Used only when shuffling.
+    shuffle : bool, default True
+
+    Returns
+    -------
+    list of (train_idx, val_idx)
+        k pairs of sorted int64 index arrays; ``val_idx`` of all folds
+        together cover every index exactly once, and ``train_idx`` is the
+        rest of ``range(n)``.
+    """
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
+        raise ValueError(f"k_fold: n must be an integer >= 2, got {n!r}")
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 2 <= k <= n:
+        raise ValueError(f"k_fold: k must be an integer with 2 <= k <= n={n}, got {k!r}")
+    order = as_generator(rng).permutation(n) if shuffle else np.arange(n)  # (n,)
+    sizes = [n // k + (i < n % k) for i in range(k)]
+    stops = np.cumsum(sizes)
+    folds = []
+    for start, stop in zip(stops - sizes, stops):
+        in_val = np.zeros(n, dtype=bool)  # (n,)
+        in_val[order[start:stop]] = True
+        folds.append((np.flatnonzero(~in_val), np.flatnonzero(in_val)))
+    return folds
+
+
+def permutation_importance(predict, X, y, metric, rng=None, n_repeats=5):
+    """Drop in score when one input column is shuffled: ``metric(base) - metric(column j shuffled)``.
+
+    Shuffling column j keeps its values but breaks their link to the target.
+    The model is not retrained, so this measures what *this* model relies on.
+    Use a score where higher is better (accuracy); for a loss pass
+    ``lambda p, t: -loss(p, t)``.
+
+    Parameters
+    ----------
+    predict : callable
+        ``predict(X)`` -> predictions that ``metric`` understands.
+    X : array_like, shape (N, D)
+        Not modified.
+    y : array_like, shape (N, ...)
+    metric : callable
+        ``metric(y_pred, y_true)`` -> float, e.g. :func:`nnlib.metrics.accuracy`.
+    rng : numpy.random.Generator or int, optional
+    n_repeats : int, default 5
+        Shuffles per column.
+
+    Returns
+    -------
+    mean : ndarray, shape (D,)
+        Average drop per column.
+    std : ndarray, shape (D,)
+        Its standard deviation over the repeats (``ddof=0``).
+    """
+    if not callable(predict) or not callable(metric):
+        raise TypeError("permutation_importance: predict and metric must be callables")
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"permutation_importance: X must have shape (N, D), got {X.shape}")
+    N, D = X.shape
+    if np.shape(y)[:1] != (N,):
+        raise ValueError(f"permutation_importance: y must have {N} rows like X, got shape {np.shape(y)}")
+    if isinstance(n_repeats, bool) or not isinstance(n_repeats, numbers.Integral) or n_repeats < 1:
+        raise ValueError(f"permutation_importance: n_repeats must be a positive integer, got {n_repeats!r}")
+    rng = as_generator(rng)
+    baseline = float(metric(predict(X), y))
+    drops = np.empty((D, n_repeats), dtype=np.float64)  # (D, n_repeats)
+    X_shuffled = X.copy()  # (N, D) one scratch copy; X itself is never touched
+    for j in range(D):
+        for r in range(n_repeats):
+            X_shuffled[:, j] = X[rng.permutation(N), j]
+            drops[j, r] = baseline - float(metric(predict(X_shuffled), y))
+        X_shuffled[:, j] = X[:, j]  # restore before moving to the next column
+    return drops.mean(axis=1), drops.std(axis=1)
