@@ -41,11 +41,14 @@ class Case:
 class Mistake:
     """A plausible wrong implementation and the hint that names it.
 
-    ``wrong`` has the student's signature.  When the student's output on a
-    failing case matches ``wrong``'s output on that case (same tolerance as
-    the check), the failure message shows ``hint``.  If ``wrong`` mutates
-    its inputs instead of returning a wrong value, set ``mutates=True``: the
-    check then expects an "inputs were modified" failure with this hint.
+    ``wrong`` has the student's signature.  When the student's function
+    fails a case the same way ``wrong`` does on that case, the failure
+    message shows ``hint``: the same output (same tolerance as the check),
+    or the same exception type and message, or the same RuntimeWarning.
+    Only the first failing case is matched, against the mistakes in order,
+    and the first match wins.  If ``wrong`` mutates its inputs instead of
+    returning a wrong value, set ``mutates=True``: the check then expects an
+    "inputs were modified" failure with this hint.
     """
 
     hint: str
@@ -78,8 +81,13 @@ class Spec:
     gradient       optional ``gradient(func) -> list[tuple[str, float]]``: a
                    numerical gradient check of a backward function; returns
                    (what was checked, relative error) pairs compared with
-                   ``grad_rtol``.
-    check_dtype    when True the output dtype must equal the reference's.
+                   ``grad_rtol``, each one check.  It is also called once
+                   with the reference, to count its items.
+    check_dtype    when True an array output must have exactly the reference's
+                   dtype, and a single number must not be a bool (or the
+                   reverse); Python and NumPy ints and floats interchange.
+    output_names   names of the items of a tuple output, e.g. ("w", "b",
+                   "errors"), used in messages ("wrong values in b").
     """
 
     name: str
@@ -94,6 +102,7 @@ class Spec:
     gradient: Optional[Callable[[Callable[..., Any]], list]] = None
     grad_rtol: float = 1e-6
     check_dtype: bool = False
+    output_names: Sequence[str] = ()
 
 
 _REGISTRY: dict[str, Spec] = {}

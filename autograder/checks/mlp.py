@@ -1,0 +1,816 @@
+"""Checks of chapter 02_mlp_xor: activations, the dense layer, the forward pass, XOR.
+
+Each check has a hand-worked case a student can follow on paper, seeded
+random cases (random shapes where shapes vary) and edge cases; the hidden
+cases add more shapes and harder edges.  Each catalogue lists mistakes
+students really make, written the way a student would write them, with the
+hint shown when the student's function fails the same way.
+
+Tolerances (CS231n relative error, ``max |a - b| / max(1e-8, |a| + |b|)``):
+
+- ``1e-7`` for every value check (the default).  Correct float64 code
+  differs from nnlib by rounding only (~1e-15); the 1e-8 floor of the
+  denominator keeps differences between numbers below 1e-8 (a sigmoid tail
+  near 1e-14, say) absolute, so a correct but differently ordered formula
+  passes there too.
+- ``count_parameters``: the same 1e-7, which is exact equality for integers
+  below ten million.
+- ``xor_network`` is judged by behaviour: the network's four outputs must
+  be within ``1e-6`` (absolute) of 0, 1, 1, 0.
+
+Choices the notebook states too:
+
+- Stability is part of the task: the edge cases with |z| up to 1e4 fail a
+  function that makes NumPy warn (overflow, invalid value), even when the
+  final numbers happen to be right (``1 / (1 + inf)`` is 0, with a warning).
+- ``relu_grad(0)`` is 0 (the kink; PyTorch's convention) and its output is
+  a float array (``check_dtype``), like every derivative in nnlib.
+- ``mlp_forward`` looks activations up by name; the cases use only
+  identity, sigmoid, tanh, relu, leaky_relu and softmax, the notebook's table.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from nnlib import activations as act
+from nnlib import functional
+from nnlib.mlp import mlp_forward, xor_params
+from nnlib.network import count_parameters
+from autograder.spec import Case, Mistake, Spec, register
+
+XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # (4, 2)
+XOR_T = np.array([0.0, 1.0, 1.0, 0.0])  # (4,)
+HAND_Z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])  # (5,) the kink at 0 included
+LARGE_Z = np.array([-1e4, -800.0, -30.0, 0.0, 30.0, 800.0, 1e4])  # (7,) exp(800) overflows
+
+
+def _rng(seed):
+    return np.random.default_rng(seed)
+
+
+def _normal(seed, shape, scale=1.0):
+    return scale * _rng(seed).normal(size=shape)
+
+
+# ---------------------------------------------------------------- sigmoid
+
+
+def _sigmoid_cases():
+    return [
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (sigmoid(0) = 0.5)", (HAND_Z.copy(),)),
+        Case("random z of shape (4, 3)", (_normal(10, (4, 3), 3.0),)),
+        Case("edge: |z| up to 1e4, z = [-1e4, -800, -30, 0, 30, 800, 1e4] (nothing may overflow)",
+             (LARGE_Z.copy(),)),
+    ]
+
+
+def _sigmoid_hidden_cases():
+    return [
+        Case("random 1-D z of shape (9,)", (_normal(11, 9, 5.0),)),
+        Case("random 3-D z of shape (2, 3, 4)", (_normal(12, (2, 3, 4), 10.0),)),
+        Case("edge: random z in [-1e4, 1e4], shape (5, 6)", (_rng(13).uniform(-1e4, 1e4, size=(5, 6)),)),
+        Case("edge: z = -745 and -709, where exp(-z) overflows or nearly does", (np.array([-745.0, -709.0, 709.0]),)),
+        Case("edge: a single z = 0, shape (1,)", (np.zeros(1),)),
+    ]
+
+
+def _sigmoid_notes_slip(z):
+    return 1.0 / (1.0 + np.exp(z))
+
+
+def _sigmoid_where_both_branches(z):
+    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
+
+
+def _sigmoid_naive(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _sigmoid_exp_ratio(z):
+    return np.exp(z) / (1.0 + np.exp(z))
+
+
+def _sigmoid_in_place(z):
+    e = np.exp(-np.abs(z))
+    z[...] = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return z
+
+
+_STABLE_SIGMOID = ("compute e = np.exp(-np.abs(z)), which is at most 1, and use 1 / (1 + e) where z >= 0 "
+                   "and e / (1 + e) where z < 0")
+
+register(Spec(
+    name="mlp.sigmoid",
+    reference=act.sigmoid,
+    visible_cases=_sigmoid_cases,
+    hidden_cases=_sigmoid_hidden_cases,
+    mistakes=[
+        # The naive form first: the slip 1 / (1 + exp(z)) overflows with the very same warning on the edge
+        # case, but it fails the hand-worked case before, where the naive form is right.
+        Mistake(f"1 / (1 + np.exp(-z)) overflows for z < -709 (np.exp(800) is inf): {_STABLE_SIGMOID}",
+                _sigmoid_naive),
+        Mistake("the exponent needs a minus sign: sigmoid(z) = 1 / (1 + exp(-z)); 1 / (1 + exp(z)) is "
+                "sigmoid(-z), which falls where it should rise (a slip the lecture notes make too)",
+                _sigmoid_notes_slip),
+        Mistake("np.where(cond, a, b) computes both a and b for every element, so exp still overflows on the "
+                f"branch you throw away; {_STABLE_SIGMOID}", _sigmoid_where_both_branches),
+        Mistake(f"np.exp(z) / (1 + np.exp(z)) becomes inf / inf = nan for large z: {_STABLE_SIGMOID}",
+                _sigmoid_exp_ratio),
+        Mistake("you wrote the result into z itself (z[...] = ... or z[:] = ...); return a new array",
+                _sigmoid_in_place, mutates=True),
+    ],
+    blocked=("nnlib.activations.sigmoid",),
+))
+
+
+# ---------------------------------------------------------------- sigmoid_grad
+
+
+def _sigmoid_grad_cases():
+    return [
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at 0 is 0.25, the largest)", (HAND_Z.copy(),)),
+        Case("random z of shape (3, 4)", (_normal(20, (3, 4), 3.0),)),
+        Case("edge: |z| up to 1e4 (the slope underflows to 0; nothing may overflow)", (LARGE_Z.copy(),)),
+    ]
+
+
+def _sigmoid_grad_hidden_cases():
+    return [
+        Case("random 1-D z of shape (8,)", (_normal(21, 8, 4.0),)),
+        Case("random 3-D z of shape (2, 2, 5)", (_normal(22, (2, 2, 5), 10.0),)),
+        Case("edge: random z in [-1e4, 1e4], shape (4, 4)", (_rng(23).uniform(-1e4, 1e4, size=(4, 4)),)),
+    ]
+
+
+def _sigmoid_grad_of_z(z):
+    return z * (1.0 - z)
+
+
+def _sigmoid_grad_tanh_form(z):
+    s = act.sigmoid(z)
+    return 1.0 - s ** 2
+
+
+def _sigmoid_grad_sign(z):
+    s = act.sigmoid(z)
+    return s * (s - 1.0)
+
+
+def _sigmoid_grad_forgot_factor(z):
+    return act.sigmoid(z)
+
+
+def _sigmoid_grad_naive_sigmoid(z):
+    s = 1.0 / (1.0 + np.exp(-z))
+    return s * (1.0 - s)
+
+
+def _sigmoid_grad_exp_form(z):
+    return np.exp(-z) / (1.0 + np.exp(-z)) ** 2
+
+
+register(Spec(
+    name="mlp.sigmoid_grad",
+    reference=act.sigmoid_grad,
+    visible_cases=_sigmoid_grad_cases,
+    hidden_cases=_sigmoid_grad_hidden_cases,
+    mistakes=[
+        Mistake("f(z)(1 - f(z)) needs the sigmoid's output, not z: s = sigmoid(z); return s * (1 - s)",
+                _sigmoid_grad_of_z),
+        Mistake("1 - s**2 is the derivative of tanh; the sigmoid's is s * (1 - s)", _sigmoid_grad_tanh_form),
+        Mistake("the sign: s * (1 - s) is never negative, s * (s - 1) always is", _sigmoid_grad_sign),
+        Mistake("that is the sigmoid itself; its derivative is s * (1 - s) with s = sigmoid(z)",
+                _sigmoid_grad_forgot_factor),
+        Mistake("the sigmoid inside overflows (1 / (1 + np.exp(-z)) for z < -709): call your stable sigmoid "
+                "from the exercise before, s = sigmoid(z)", _sigmoid_grad_naive_sigmoid),
+        Mistake("np.exp(-z) / (1 + np.exp(-z))**2 is inf / inf = nan for large negative z: write it as "
+                "s * (1 - s) with your stable sigmoid", _sigmoid_grad_exp_form),
+    ],
+    blocked=("nnlib.activations.sigmoid_grad",),
+))
+
+
+# ---------------------------------------------------------------- relu
+
+
+def _relu_cases():
+    return [
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2]", (HAND_Z.copy(),)),
+        Case("random z of shape (3, 4)", (_normal(30, (3, 4)),)),
+    ]
+
+
+def _relu_hidden_cases():
+    return [
+        Case("random 1-D z of shape (10,)", (_normal(31, 10),)),
+        Case("random 3-D z of shape (2, 3, 2)", (_normal(32, (2, 3, 2), 5.0),)),
+        Case("edge: all negative, shape (2, 3)", (-np.abs(_normal(33, (2, 3))) - 0.1,)),
+        Case("edge: tiny and huge values", (np.array([-1e-300, 1e-300, -1e300, 1e300, 0.0]),)),
+    ]
+
+
+def _relu_np_max(z):
+    return np.max(z, 0)
+
+
+def _relu_python_max(z):
+    return max(0, z)
+
+
+def _relu_slope(z):
+    return (z > 0).astype(float)
+
+
+def _relu_in_place(z):
+    z[z < 0] = 0.0
+    return z
+
+
+register(Spec(
+    name="mlp.relu",
+    reference=act.relu,
+    visible_cases=_relu_cases,
+    hidden_cases=_relu_hidden_cases,
+    mistakes=[
+        Mistake("np.max(z, 0) is the largest entry along axis 0 (a reduction); the elementwise maximum "
+                "with 0 is np.maximum(z, 0)", _relu_np_max),
+        Mistake("Python's max(0, z) compares the whole array at once; use NumPy's elementwise "
+                "np.maximum(z, 0)", _relu_python_max),
+        Mistake("that is ReLU's slope (its derivative); ReLU itself returns z where z > 0 and 0 elsewhere",
+                _relu_slope),
+        Mistake("z[z < 0] = 0 changes the caller's array; np.maximum(z, 0) returns a new one",
+                _relu_in_place, mutates=True),
+    ],
+    blocked=("nnlib.activations.relu",),
+))
+
+
+# ---------------------------------------------------------------- relu_grad
+
+
+def _relu_grad_cases():
+    return [
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at the kink z = 0 is taken as 0)",
+             (HAND_Z.copy(),)),
+        Case("random z of shape (3, 4)", (_normal(40, (3, 4)),)),
+    ]
+
+
+def _relu_grad_hidden_cases():
+    return [
+        Case("random 1-D z of shape (7,)", (_normal(41, 7),)),
+        Case("random 3-D z of shape (2, 2, 3)", (_normal(42, (2, 2, 3)),)),
+        Case("edge: all zeros, shape (2, 3)", (np.zeros((2, 3)),)),
+        Case("edge: tiny values around the kink", (np.array([-1e-300, 1e-300, -0.0, 0.0]),)),
+    ]
+
+
+def _relu_grad_at_zero(z):
+    return (z >= 0).astype(float)
+
+
+def _relu_grad_bool(z):
+    return z > 0
+
+
+def _relu_grad_is_relu(z):
+    return np.maximum(z, 0.0)
+
+
+def _relu_grad_in_place(z):
+    z[...] = z > 0
+    return z
+
+
+register(Spec(
+    name="mlp.relu_grad",
+    reference=act.relu_grad,
+    visible_cases=_relu_grad_cases,
+    hidden_cases=_relu_grad_hidden_cases,
+    mistakes=[
+        Mistake("at the kink z = 0 we take the slope as 0 (as PyTorch does): use z > 0, not z >= 0",
+                _relu_grad_at_zero),
+        Mistake("return numbers 1.0 / 0.0, not True / False: (z > 0).astype(float)", _relu_grad_bool),
+        Mistake("that is ReLU itself; its derivative is 1.0 where z > 0 and 0.0 elsewhere", _relu_grad_is_relu),
+        Mistake("you wrote the slopes into z itself; return a new array, e.g. (z > 0).astype(float)",
+                _relu_grad_in_place, mutates=True),
+    ],
+    blocked=("nnlib.activations.relu_grad",),
+    check_dtype=True,
+))
+
+
+# ---------------------------------------------------------------- tanh_grad
+
+
+def _tanh_grad_cases():
+    return [
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at 0 is 1)", (HAND_Z.copy(),)),
+        Case("random z of shape (3, 4)", (_normal(50, (3, 4), 2.0),)),
+        Case("edge: |z| up to 1e4 (the slope is 0 there; nothing may overflow)", (LARGE_Z.copy(),)),
+    ]
+
+
+def _tanh_grad_hidden_cases():
+    return [
+        Case("random 1-D z of shape (6,)", (_normal(51, 6, 2.0),)),
+        Case("random 3-D z of shape (3, 2, 2)", (_normal(52, (3, 2, 2), 5.0),)),
+        Case("edge: random z in [-1e4, 1e4], shape (3, 5)", (_rng(53).uniform(-1e4, 1e4, size=(3, 5)),)),
+    ]
+
+
+def _tanh_grad_of_z(z):
+    return 1.0 - z ** 2
+
+
+def _tanh_grad_no_square(z):
+    return 1.0 - np.tanh(z)
+
+
+def _tanh_grad_square_outside(z):
+    return (1.0 - np.tanh(z)) ** 2
+
+
+def _tanh_grad_sigmoid_form(z):
+    s = np.tanh(z)
+    return s * (1.0 - s)
+
+
+def _tanh_grad_cosh(z):
+    return 1.0 / np.cosh(z) ** 2
+
+
+def _tanh_grad_exp_tanh(z):
+    t = (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
+    return 1.0 - t ** 2
+
+
+register(Spec(
+    name="mlp.tanh_grad",
+    reference=act.tanh_grad,
+    visible_cases=_tanh_grad_cases,
+    hidden_cases=_tanh_grad_hidden_cases,
+    mistakes=[
+        Mistake("1 - tanh(z)**2, not 1 - z**2: the formula uses tanh's output, t = np.tanh(z)", _tanh_grad_of_z),
+        Mistake("square the tanh: 1 - np.tanh(z)**2", _tanh_grad_no_square),
+        Mistake("square only the tanh: 1 - np.tanh(z)**2, not (1 - np.tanh(z))**2", _tanh_grad_square_outside),
+        Mistake("t * (1 - t) is the sigmoid's form; tanh's derivative is 1 - t**2", _tanh_grad_sigmoid_form),
+        Mistake("np.cosh overflows for |z| > 710; 1 / cosh(z)**2 equals 1 - np.tanh(z)**2, which stays finite",
+                _tanh_grad_cosh),
+        Mistake("tanh written with exp overflows (inf / inf = nan) for large |z|; use np.tanh, which is stable",
+                _tanh_grad_exp_tanh),
+    ],
+    blocked=("nnlib.activations.tanh_grad",),
+))
+
+
+# ---------------------------------------------------------------- leaky_relu
+
+
+def _leaky_relu_cases():
+    return [
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2], default alpha = 0.01", (HAND_Z.copy(),)),
+        Case("hand-worked: the same z with alpha = 0.2", (HAND_Z.copy(),), {"alpha": 0.2}),
+        Case("random z of shape (3, 4), alpha = 0.1", (_normal(60, (3, 4)),), {"alpha": 0.1}),
+    ]
+
+
+def _leaky_relu_hidden_cases():
+    return [
+        Case("random 1-D z of shape (8,), default alpha", (_normal(61, 8, 3.0),)),
+        Case("random 3-D z of shape (2, 3, 2), alpha = 0.3", (_normal(62, (2, 3, 2), 3.0),), {"alpha": 0.3}),
+        Case("edge: alpha = 0 is plain ReLU", (_normal(63, (4, 3)),), {"alpha": 0.0}),
+        Case("edge: all zeros, shape (2, 2)", (np.zeros((2, 2)),), {"alpha": 0.05}),
+    ]
+
+
+def _leaky_relu_fixed_alpha(z, alpha=0.01):
+    return np.where(z > 0, z, 0.01 * z)
+
+
+def _leaky_relu_no_leak(z, alpha=0.01):
+    return np.maximum(z, 0.0)
+
+
+def _leaky_relu_wrong_side(z, alpha=0.01):
+    return np.where(z > 0, alpha * z, z)
+
+
+def _leaky_relu_in_place(z, alpha=0.01):
+    z[z < 0] *= alpha
+    return z
+
+
+register(Spec(
+    name="mlp.leaky_relu",
+    reference=act.leaky_relu,
+    visible_cases=_leaky_relu_cases,
+    hidden_cases=_leaky_relu_hidden_cases,
+    mistakes=[
+        Mistake("negative inputs are scaled by alpha, not set to 0 (that is plain ReLU)", _leaky_relu_no_leak),
+        Mistake("alpha scales the negative side: z where z > 0, alpha * z elsewhere", _leaky_relu_wrong_side),
+        Mistake("use the alpha argument; 0.01 is only its default value", _leaky_relu_fixed_alpha),
+        Mistake("z[z < 0] *= alpha changes the caller's array; np.where(z > 0, z, alpha * z) returns a new one",
+                _leaky_relu_in_place, mutates=True),
+    ],
+    blocked=("nnlib.activations.leaky_relu",),
+))
+
+
+# ---------------------------------------------------------------- softmax
+
+
+def _softmax_cases():
+    return [
+        Case("hand-worked: rows z = [1, 2, 3] and [1, 1, 1] (the second row gives 1/3 each)",
+             (np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]),)),
+        Case("random logits of shape (4, 5)", (_normal(70, (4, 5), 2.0),)),
+        Case("edge: huge logits, rows [1000, 1001, 1002] and [-1e4, 0, 1e4] (nothing may overflow)",
+             (np.array([[1000.0, 1001.0, 1002.0], [-1e4, 0.0, 1e4]]),)),
+    ]
+
+
+def _softmax_hidden_cases():
+    return [
+        Case("a single vector of shape (5,) (axis=-1 is its only axis)", (_normal(71, 5),)),
+        Case("random logits of shape (6, 3), scale 10", (_normal(72, (6, 3), 10.0),)),
+        Case("random logits of shape (1, 7)", (_normal(73, (1, 7)),)),
+        Case("random 3-D logits of shape (2, 3, 4): softmax over the last axis", (_normal(74, (2, 3, 4)),)),
+        Case("square logits (3, 3) with axis=0 given", (_normal(75, (3, 3)),), {"axis": 0}),
+        Case("edge: a row of equal huge values [1e4, 1e4]", (np.array([[1e4, 1e4], [-1e4, -1e4]]),)),
+    ]
+
+
+def _softmax_columns(z, axis=-1):
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _softmax_no_shift(z, axis=-1):
+    e = np.exp(z)
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _softmax_not_normalised(z, axis=-1):
+    return np.exp(z - z.max(axis=axis, keepdims=True))
+
+
+def _softmax_whole_array(z, axis=-1):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def _softmax_no_keepdims(z, axis=-1):
+    e = np.exp(z - z.max(axis=axis))
+    return e / e.sum(axis=axis)
+
+
+def _softmax_axis_one(z, axis=-1):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _softmax_ignores_axis(z, axis=-1):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+register(Spec(
+    name="mlp.softmax",
+    reference=act.softmax,
+    visible_cases=_softmax_cases,
+    hidden_cases=_softmax_hidden_cases,
+    mistakes=[
+        Mistake("each row (one sample) must sum to 1: take the max and the sum over the last axis, "
+                "axis=-1 with keepdims=True, not over axis 0 (the batch)", _softmax_columns),
+        Mistake("divide by the row sum, e / e.sum(axis=-1, keepdims=True), so each row adds up to 1",
+                _softmax_not_normalised),
+        Mistake("the sum runs over each row (axis=-1, keepdims=True), not over the whole batch",
+                _softmax_whole_array),
+        Mistake("keep the reduced axis: z.max(axis=-1, keepdims=True) and e.sum(axis=-1, keepdims=True) have "
+                "shape (N, 1), which broadcasts over each row", _softmax_no_keepdims),
+        Mistake("subtract each row's maximum before np.exp: np.exp(1000) overflows to inf, and the shift "
+                "cancels in the ratio, so the result is unchanged", _softmax_no_shift),
+        Mistake("use the axis argument (its default is -1) instead of a fixed axis", _softmax_ignores_axis),
+        Mistake("use axis=-1 (the last axis), not axis=1, so that a single vector of shape (C,) works too",
+                _softmax_axis_one),
+    ],
+    blocked=("nnlib.activations.softmax",),
+))
+
+
+# ---------------------------------------------------------------- dense_forward
+
+
+def dense_forward_output(X, W, b):
+    """The reference of the exercise: nnlib's ``Z = X @ W + b`` without the cache (not the student's concern here)."""
+    return functional.dense_forward(X, W, b)[0]
+
+
+def _dense_case(seed, N, D, H, label):
+    rng = _rng(seed)
+    return Case(f"{label}: X ({N}, {D}), W ({D}, {H}), b ({H},)",
+                (rng.normal(size=(N, D)), rng.normal(size=(D, H)), rng.normal(size=H)))
+
+
+def _dense_cases():
+    return [
+        Case("hand-worked: X (2, 3), W (3, 4), b (4,)",
+             (np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]]),
+              np.array([[1.0, 0.0, -1.0, 0.5], [0.0, 1.0, 2.0, 0.0], [1.0, -1.0, 0.0, 2.0]]),
+              np.array([0.5, -0.5, 1.0, 0.0]))),
+        _dense_case(80, 5, 4, 3, "random"),
+        _dense_case(81, 3, 3, 3, "square shapes, where a misplaced transpose or bias changes values, not shapes"),
+    ]
+
+
+def _dense_hidden_cases():
+    return [
+        _dense_case(82, 1, 4, 2, "edge: a single sample"),
+        _dense_case(83, 6, 1, 5, "edge: one input feature"),
+        _dense_case(84, 7, 3, 1, "edge: one output unit"),
+        _dense_case(85, 10, 8, 6, "random"),
+        _dense_case(86, 4, 4, 4, "square shapes"),
+    ]
+
+
+def _dense_no_bias(X, W, b):
+    return X @ W
+
+
+def _dense_W_transposed(X, W, b):
+    return X @ W.T + b
+
+
+def _dense_column_form(X, W, b):
+    return W.T @ X.T + b[:, None]
+
+
+def _dense_bias_column(X, W, b):
+    return X @ W + b.reshape(-1, 1)
+
+
+register(Spec(
+    name="mlp.dense_forward",
+    reference=dense_forward_output,
+    visible_cases=_dense_cases,
+    hidden_cases=_dense_hidden_cases,
+    mistakes=[
+        Mistake("the bias is missing: Z = X @ W + b", _dense_no_bias),
+        Mistake("W has shape (n_in, n_out) = (D, H), so Z = X @ W + b; X @ W.T belongs to the lecture notes' "
+                "convention, where W is (n_out, n_in)", _dense_W_transposed),
+        Mistake("you computed the notes' column form W^T x for every sample at once: that is Z.T, of shape "
+                "(H, N); batch first (one sample per row) it is Z = X @ W + b, of shape (N, H)",
+                _dense_column_form),
+        Mistake("b holds one bias per output unit (shape (H,)) and X @ W + b adds b[j] to column j; "
+                "b.reshape(-1, 1) is a column and adds to rows (samples) instead", _dense_bias_column),
+    ],
+    blocked=("nnlib.functional.dense_forward",),
+))
+
+
+# ---------------------------------------------------------------- mlp_forward
+
+_CASE_ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
+
+
+def _network_case(seed, sizes, activations, N, label):
+    rng = _rng(seed)
+    X = rng.normal(size=(N, sizes[0]))  # (N, D)
+    params = [(rng.normal(size=(a, b)), rng.normal(size=b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    shape = "-".join(str(s) for s in sizes)
+    return Case(f"{label}: {shape} network, activations {activations}, N = {N}", (X, params, list(activations)))
+
+
+def _mlp_cases():
+    W1, b1 = xor_params()[0]
+    W2, b2 = xor_params()[1]
+    return [
+        Case("hand-worked: the chapter's XOR network on the four XOR inputs",
+             (XOR_X.copy(), [(W1, b1), (W2, b2)], ["relu", "identity"])),
+        _network_case(90, [3, 4, 2], ["sigmoid", "identity"], 5, "random"),
+        _network_case(91, [4, 5, 3, 2], ["relu", "tanh", "softmax"], 6, "random"),
+    ]
+
+
+def _mlp_hidden_cases():
+    cases = [
+        _network_case(92, [3, 1], ["sigmoid"], 4, "one layer (logistic regression)"),
+        _network_case(93, [2, 3, 1], ["leaky_relu", "sigmoid"], 1, "edge: a single sample"),
+    ]
+    for k in range(3):
+        rng = _rng(94 + k)
+        depth = int(rng.integers(2, 5))
+        sizes = [int(n) for n in rng.integers(1, 7, size=depth + 1)]
+        hidden = [str(a) for a in rng.choice(_CASE_ACTIVATIONS, size=depth - 1)]
+        last = str(rng.choice(["identity", "sigmoid", "softmax"]))
+        cases.append(_network_case(97 + k, sizes, hidden + [last], int(rng.integers(2, 9)), "random depth"))
+    return cases
+
+
+def _layers(X, params, activations):
+    """Yield (A_prev, Z, A) layer by layer with nnlib's activations (for the wrong variants)."""
+    A = X
+    for (W, b), name in zip(params, activations):
+        Z = A @ W + b
+        f = act.softmax if name == "softmax" else act.ACTIVATIONS[name][0]
+        A_prev, A = A, f(Z)
+        yield A_prev, Z, A
+
+
+def _mlp_no_last_activation(X, params, activations):
+    caches = list(_layers(X, params, list(activations[:-1]) + ["identity"]))
+    return caches[-1][2], caches
+
+
+def _mlp_cache_keeps_output(X, params, activations):
+    caches = [(A, Z, A) for _A_prev, Z, A in _layers(X, params, activations)]
+    return caches[-1][2], caches
+
+
+def _mlp_cache_order(X, params, activations):
+    caches = [(Z, A_prev, A) for A_prev, Z, A in _layers(X, params, activations)]
+    return caches[-1][2], caches
+
+
+def _mlp_no_bias(X, params, activations):
+    caches = list(_layers(X, [(W, np.zeros_like(b)) for W, b in params], activations))
+    return caches[-1][2], caches
+
+
+def _mlp_W_transposed(X, params, activations):
+    caches = list(_layers(X, [(W.T, b) for W, b in params], activations))
+    return caches[-1][2], caches
+
+
+def _mlp_output_only(X, params, activations):
+    return list(_layers(X, params, activations))[-1][2]
+
+
+register(Spec(
+    name="mlp.mlp_forward",
+    reference=mlp_forward,
+    visible_cases=_mlp_cases,
+    hidden_cases=_mlp_hidden_cases,
+    mistakes=[
+        Mistake("return two things: the output A_out and the list of caches, one (A_prev, Z, A) per layer",
+                _mlp_output_only),
+        Mistake("the bias is missing: Z = A_prev @ W + b in every layer", _mlp_no_bias),
+        Mistake("W has shape (n_in, n_out), so Z = A_prev @ W + b; W.T is the lecture notes' convention",
+                _mlp_W_transposed),
+        Mistake("the last layer has an activation too (its name is the last entry of activations, "
+                "e.g. 'softmax'); apply it", _mlp_no_last_activation),
+        Mistake("A_prev in each cache is the layer's input (X for the first layer): keep it before you "
+                "overwrite A with the layer's output", _mlp_cache_keeps_output),
+        Mistake("each cache is the tuple (A_prev, Z, A), in this order", _mlp_cache_order),
+    ],
+    blocked=("nnlib.mlp.mlp_forward",),
+    output_names=("A_out", "caches"),
+))
+
+
+# ---------------------------------------------------------------- count_parameters
+
+
+def _count_cases():
+    return [
+        Case("hand-worked: layer sizes [3, 4, 2] (26 parameters)", ([3, 4, 2],)),
+        Case("hand-worked: layer sizes [3, 4, 4, 1] (41 parameters)", ([3, 4, 4, 1],)),
+        Case("the XOR network [2, 2, 1]", ([2, 2, 1],)),
+    ]
+
+
+def _count_hidden_cases():
+    cases = [
+        Case("one layer [5, 1] (logistic regression)", ([5, 1],)),
+        Case("sizes as a tuple (784, 128, 10)", ((784, 128, 10),)),
+        Case("sizes as a NumPy array [8, 16, 16, 3]", (np.array([8, 16, 16, 3]),)),
+    ]
+    rng = _rng(110)
+    for _ in range(3):
+        sizes = [int(n) for n in rng.integers(1, 50, size=int(rng.integers(2, 7)))]
+        cases.append(Case(f"random layer sizes {sizes}", (sizes,)))
+    return cases
+
+
+def _count_no_biases(layer_sizes):
+    sizes = list(layer_sizes)
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def _count_input_biases(layer_sizes):
+    sizes = list(layer_sizes)
+    return sum(a * b for a, b in zip(sizes[:-1], sizes[1:])) + sum(sizes)
+
+
+def _count_ends_only(layer_sizes):
+    sizes = list(layer_sizes)
+    return sizes[0] * sizes[-1]
+
+
+def _count_off_by_one(layer_sizes):
+    total = 0
+    for i in range(len(layer_sizes)):
+        total += layer_sizes[i] * layer_sizes[i + 1] + layer_sizes[i + 1]
+    return total
+
+
+register(Spec(
+    name="mlp.count_parameters",
+    reference=count_parameters,
+    visible_cases=_count_cases,
+    hidden_cases=_count_hidden_cases,
+    mistakes=[
+        Mistake("the biases are missing: each non-input unit has one, so add n_out per layer "
+                "(3-4-2: 20 weights + 6 biases = 26)", _count_no_biases),
+        Mistake("the input units have no bias (they only pass x on): count biases for the hidden and output "
+                "units only (3-4-2: 4 + 2 = 6 biases)", _count_input_biases),
+        Mistake("every pair of consecutive layers has its own weight matrix: sum n_in * n_out + n_out over "
+                "the layers, hidden layers included", _count_ends_only),
+        Mistake("a network with L + 1 sizes has L layers of weights: loop over consecutive pairs, "
+                "e.g. zip(sizes[:-1], sizes[1:])", _count_off_by_one),
+    ],
+    blocked=("nnlib.network.count_parameters",),
+))
+
+
+# ---------------------------------------------------------------- xor_network
+
+
+def xor_reference():
+    """The chapter's hand-set weights as the exercise returns them: (W1, b1, W2, b2)."""
+    (W1, b1), (W2, b2) = xor_params()
+    return W1, b1, W2, b2
+
+
+def _as_float(value, name, shapes):
+    """``value`` as a float array of one of the allowed shapes, or a message saying what is wrong."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None, f"{name} must be an array of numbers, got {type(value).__name__}"
+    if arr.shape not in shapes:
+        allowed = " or ".join(str(s) if s else "a single number" for s in shapes)
+        return None, f"{name} must have shape {allowed}, got {arr.shape}"
+    if not np.all(np.isfinite(arr)):
+        return None, f"{name} contains inf or nan"
+    return arr, None
+
+
+def xor_outputs(W1, b1, W2, b2):
+    """Hidden pre-activations (4, 2) and outputs (4,) of ``relu(X W1 + b1) W2 + b2`` on the XOR inputs."""
+    Z1 = XOR_X @ W1 + b1  # (4, 2)
+    y = np.maximum(Z1, 0.0) @ W2.reshape(2, 1) + b2.reshape(1)  # (4, 1)
+    return Z1, y[:, 0]
+
+
+def judge_xor(case, output):
+    """None when the weights make the 2-2-1 ReLU net output 0, 1, 1, 0 (within 1e-6), else why not."""
+    if not isinstance(output, (tuple, list)) or len(output) != 4:
+        return "return four things, (W1, b1, W2, b2), e.g. `return W1, b1, W2, b2`"
+    shapes = {"W1": [(2, 2)], "b1": [(2,)], "W2": [(2, 1), (2,)], "b2": [(1,), ()]}
+    arrays = []
+    for (name, allowed), value in zip(shapes.items(), output):
+        arr, problem = _as_float(value, name, allowed)
+        if problem:
+            return problem
+        arrays.append(arr)
+    Z1, y = xor_outputs(*arrays)
+    errors = np.abs(y - XOR_T)  # (4,)
+    if np.all(errors <= 1e-6):
+        return None
+    rows = "; ".join(f"x = ({int(x[0])}, {int(x[1])}): y = {v:.4g} (want {int(t)})"
+                     for x, v, t in zip(XOR_X, y, XOR_T))
+    text = f"the network does not compute XOR within 1e-6: {rows}"
+    on, off = np.all(Z1 >= 0, axis=0), np.all(Z1 <= 0, axis=0)  # (2,) per hidden unit
+    if np.all(on | off):
+        text += (". On these four inputs each hidden unit is either always on (z >= 0) or always off, so "
+                 "relu acts as a fixed linear map and the whole network is linear there; no linear "
+                 "function gives 0, 1, 1, 0. Choose a bias so that a unit switches on for some inputs only")
+    return text
+
+
+# The mistakes write their weights out: xor_params is blocked while a "student" runs.
+def _xor_zero_biases():
+    return np.ones((2, 2)), np.zeros(2), np.array([[1.0], [-2.0]]), np.zeros(1)
+
+
+def _xor_W2_row():
+    return np.ones((2, 2)), np.array([0.0, -1.0]), np.array([[1.0, -2.0]]), np.zeros(1)
+
+
+register(Spec(
+    name="mlp.xor_network",
+    reference=xor_reference,
+    visible_cases=lambda: [Case("the four XOR inputs (0, 0), (0, 1), (1, 0), (1, 1) through relu(x W1 + b1) W2 + b2")],
+    # Nothing harder to ask of four numbers: the hidden check repeats the judgement at grading time.
+    hidden_cases=lambda: [Case("graded again: the four XOR inputs through your network")],
+    judge=judge_xor,
+    mistakes=[
+        Mistake("with hidden biases (0, 0) both units are on for all four inputs (x1 + x2 >= 0), so relu does "
+                "nothing and the network is linear; shift the second unit, c2 = -1, so that it switches on "
+                "for (1, 1) only", _xor_zero_biases),
+        Mistake("W2 maps 2 hidden units to 1 output: give it shape (2, 1) (or (2,)), not (1, 2)", _xor_W2_row),
+    ],
+    blocked=("nnlib.mlp.xor_params",),
+))

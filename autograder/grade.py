@@ -1,0 +1,248 @@
+"""``nncourse grade``: autograde a whole class with nbgrader, in parallel, losing nobody.
+
+Steps (each one nbgrader's own command, run in the course root):
+
+1. ``generate_assignment`` into ``grading/release`` records the chapter's test
+   cells and points in the gradebook (``course/`` is left untouched);
+2. submissions are checked and copied into ``grading/submitted``
+   (:mod:`autograder.submissions`): broken files are graded 0 with a reason;
+3. ``autograde`` runs in ``jobs`` parallel processes, each given a batch of
+   students (``--CourseDirectory.student_id_exclude`` names everyone else):
+   one process per student would pay nbgrader's ~2 s start-up every time;
+4. ``generate_feedback`` writes one HTML page per student (hidden checks
+   cleared);
+5. scores come from the gradebook, hints from the autograded notebooks'
+   test-cell outputs; :mod:`autograder.report` writes the CSV and summary.
+
+A submission nbgrader gives up on (a kernel that never answers, a kernel that
+dies) has no autograded notebook: it is listed as ``failed: <reason>`` with 0.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from tqdm.auto import tqdm
+
+from autograder.course import Course, CourseError, nbgrader_env
+from autograder.release import generate
+from autograder.submissions import Intake, collect, place
+
+_STARTING = re.compile(r"Converting notebook \S+/submitted/([^/]+)/")
+_ERROR_FOR = re.compile(r"error processing assignment '([^']+)' for student '([^']+)'")
+_UNRESPONSIVE = re.compile(r"While processing assignment (\S+), the kernel became unresponsive")
+_HINT = re.compile(r"Hint: (.+)")
+
+
+@dataclass
+class StudentResult:
+    """One student's outcome: what the CSV row and the summary are made of."""
+
+    student: str
+    status: str  # "graded" or "failed: <reason>"
+    score: float = 0.0
+    max_score: float = 0.0
+    exercises: dict = field(default_factory=dict)  # grade_id -> (score, max_score, needs manual grading)
+    messages: dict = field(default_factory=dict)  # grade_id -> first line of the check's report
+    hints: dict = field(default_factory=dict)  # grade_id -> hint text
+    note: str = ""
+    feedback: Path | None = None
+
+    @property
+    def pending_manual(self) -> float:
+        """Points of written answers still waiting for the instructor's grade."""
+        return sum(mx for _s, mx, manual in self.exercises.values() if manual)
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = None,
+          timeout: int | None = None, progress: bool = True) -> list[StudentResult]:
+    """Grade every submission in ``submissions`` for ``chapter``; returns one result per student."""
+    course.source_notebook(chapter)  # clear error for an unknown chapter
+    jobs = jobs or default_jobs()
+    work = course.grading
+    (work / "logs").mkdir(parents=True, exist_ok=True)
+    generate(course, chapter, release_dir=work / "release")
+
+    with tempfile.TemporaryDirectory(prefix="nncourse-intake-") as scratch:
+        intakes = collect(Path(submissions), chapter, Path(scratch))
+        if not intakes:
+            raise CourseError(f"no submissions found in {submissions}")
+        place(intakes, chapter, work / "submitted")
+    gradable = [i.student for i in intakes if i.ok]
+
+    logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress)
+    reasons = _failure_reasons(logs)
+    graded = [s for s in gradable if (work / "autograded" / s / chapter / f"{chapter}.ipynb").exists()]
+    if graded:
+        _in_batches(course, ["generate_feedback", chapter, "--force"], graded, jobs)
+    return [_result(course, chapter, intake, reasons) for intake in intakes]
+
+
+# -- running nbgrader in batches -------------------------------------------
+
+def _batches(students: list[str], jobs: int) -> list[list[str]]:
+    jobs = max(1, min(jobs, len(students)))
+    return [students[i::jobs] for i in range(jobs) if students[i::jobs]]
+
+
+def _exclude_all_but(course: Course, batch: list[str]) -> str:
+    everyone = {p.name for p in (course.grading / "submitted").iterdir() if p.is_dir()}
+    return ",".join(sorted(everyone - set(batch)))
+
+
+def _in_batches(course: Course, args: list[str], students: list[str], jobs: int,
+                on_done=None) -> list[str]:
+    """Run ``nbgrader ARGS`` once per batch of students, concurrently; returns each batch's log.
+
+    ``on_done(student)`` is called as each student's notebook is finished: nbgrader
+    logs when it *starts* a student, so a student is done when the next one starts
+    (or when the process ends).
+    """
+    def run(batch: list[str]) -> str:
+        cmd = [sys.executable, "-m", "nbgrader", *args,
+               f"--CourseDirectory.student_id_exclude={_exclude_all_but(course, batch)}"]
+        proc = subprocess.Popen(cmd, cwd=course.root, env=nbgrader_env(), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        lines, current = [], None
+        for line in proc.stdout:
+            lines.append(line)
+            started = _STARTING.search(line)
+            if started and started.group(1) != current:
+                if current is not None and on_done:
+                    on_done(current)
+                current = started.group(1)
+        proc.wait()
+        if current is not None and on_done:
+            on_done(current)
+        return "".join(lines)
+
+    batches = _batches(students, jobs)
+    if not batches:
+        return []
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        return list(pool.map(run, batches))
+
+
+def _autograde_in_batches(course, chapter, students, jobs, timeout, progress) -> list[str]:
+    args = ["autograde", chapter, "--force", "--create"]
+    if timeout is not None:
+        args.append(f"--Execute.timeout={int(timeout)}")
+    bar = tqdm(total=len(students), desc=f"grading {chapter}", unit="student", disable=not progress)
+    lock = threading.Lock()
+
+    def tick(_student: str) -> None:
+        with lock:
+            bar.update(1)
+
+    try:
+        logs = _in_batches(course, args, students, jobs, on_done=tick)
+    finally:
+        bar.close()
+    log_file = course.grading / "logs" / f"autograde-{chapter}.log"
+    log_file.write_text("\n\n".join(logs), encoding="utf-8")
+    return logs
+
+
+def _failure_reasons(logs: list[str]) -> dict[str, str]:
+    """student -> why nbgrader could not grade them, read from nbgrader's log."""
+    reasons: dict[str, str] = {}
+    for log in logs:
+        for match in _UNRESPONSIVE.finditer(log):
+            student = Path(match.group(1)).parent.name
+            reasons[student] = ("the kernel stopped answering and could not be interrupted "
+                                "(an infinite loop that ignores interrupts?)")
+        for match in _ERROR_FOR.finditer(log):
+            student = match.group(2)
+            if student not in reasons:
+                reasons[student] = _explain(log, student)
+    return reasons
+
+
+def _explain(log: str, student: str) -> str:
+    tail = log[log.find(f"/{student}/"):] if f"/{student}/" in log else log
+    for pattern, text in (
+        ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, or memory)"),
+        ("CellTimeoutError", "a cell ran past the time limit and could not be stopped"),
+        ("TimeoutError", "a cell ran past the time limit and could not be stopped"),
+        ("Kernel died", "the kernel died while running the notebook"),
+    ):
+        if pattern in tail[:20000]:
+            return text
+    return "nbgrader could not grade this notebook (see grading/logs)"
+
+
+# -- reading the results back ----------------------------------------------
+
+def _result(course: Course, chapter: str, intake: Intake, reasons: dict[str, str]) -> StudentResult:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not intake.ok:
+        return StudentResult(intake.student, f"failed: {intake.reason}", max_score=_max_score(course, chapter))
+    autograded = course.grading / "autograded" / intake.student / chapter / f"{chapter}.ipynb"
+    if not autograded.exists():
+        reason = reasons.get(intake.student, "nbgrader produced no graded notebook (see grading/logs)")
+        return StudentResult(intake.student, f"failed: {reason}", max_score=_max_score(course, chapter),
+                             note=intake.note)
+    result = StudentResult(intake.student, "graded", note=intake.note)
+    with Gradebook(_db_url(course)) as gb:
+        try:
+            notebook = gb.find_submission_notebook(chapter, chapter, intake.student)
+        except MissingEntry:
+            return StudentResult(intake.student, "failed: no grades recorded", max_score=_max_score(course, chapter))
+        for g in notebook.grades:
+            score = g.score if g.score is not None else 0.0
+            result.exercises[g.name] = (float(score), float(g.max_score), bool(g.needs_manual_grade))
+        result.score = float(notebook.score)
+        result.max_score = float(notebook.max_score)
+    result.messages, result.hints = _test_cell_reports(autograded)
+    feedback = course.grading / "feedback" / intake.student / chapter / f"{chapter}.html"
+    result.feedback = feedback if feedback.exists() else None
+    return result
+
+
+def _db_url(course: Course) -> str:
+    return "sqlite:///" + str(course.grading / "gradebook.db")
+
+
+def _max_score(course: Course, chapter: str) -> float:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_db_url(course)) as gb:
+        return float(gb.find_assignment(chapter).max_score)
+
+
+def _test_cell_reports(path: Path) -> tuple[dict, dict]:
+    """grade_id -> first report line, and grade_id -> hint, from an autograded notebook."""
+    nb = nbformat.read(path, as_version=4)
+    messages, hints = {}, {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade"):
+            continue
+        text = "\n".join(_output_text(o) for o in cell.get("outputs", []))
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        messages[meta["grade_id"]] = first[:300]
+        hint = _HINT.search(text)
+        if hint:
+            hints[meta["grade_id"]] = hint.group(1).strip()
+    return messages, hints
+
+
+def _output_text(output) -> str:
+    if output.get("output_type") == "stream":
+        return output.get("text", "")
+    if output.get("output_type") == "error":
+        return f"{output.get('ename', '')}: {output.get('evalue', '')}"
+    return output.get("data", {}).get("text/plain", "") if "data" in output else ""

@@ -1,0 +1,88 @@
+"""Sample submissions for a chapter, built from its notebooks (used by ``nncourse demo`` and tests).
+
+Built rather than stored, so they always match the current chapter:
+
+* ``full``    — the released notebook with every answer cell taken from the solutions;
+* ``stub``    — the released notebook untouched;
+* ``partial`` — the first half of the exercises answered, the rest left as stubs;
+* ``broken``  — a notebook file cut off in the middle (invalid JSON);
+* ``hostile`` — a full answer plus a cell that loops forever and swallows
+  KeyboardInterrupt (nbgrader cannot stop it: it must be graded 0 with a
+  reason while the rest of the class is graded).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from autograder.course import Course
+
+_SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+HOSTILE_CELL = """\
+import time
+while True:  # a submission that refuses to be interrupted
+    try:
+        time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass
+"""
+
+
+def answer_sources(course: Course, chapter: str) -> dict[str, str]:
+    """grade_id -> the solution's answer cell source without the BEGIN/END markers."""
+    nb = nbformat.read(course.source_notebook(chapter), as_version=4)
+    answers = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution") and not meta.get("grade"):
+            answers[meta["grade_id"]] = _SOLUTION.sub("", cell.source)
+        elif meta.get("solution") and meta.get("grade") and cell.cell_type == "markdown":
+            answers[meta["grade_id"]] = _SOLUTION.sub("", cell.source)
+    return answers
+
+
+def fill(released: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of ``released`` with the answer cells named in ``answers`` filled in."""
+    nb = nbformat.from_dict(released)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers and cell.metadata["nbgrader"].get("solution"):
+            cell.source = answers[grade_id]
+    return nb
+
+
+def write_samples(course: Course, chapter: str, destination: Path) -> dict[str, Path]:
+    """Write the five sample submissions as ``destination/<student>/<chapter>.ipynb``."""
+    released = nbformat.read(course.released_notebook(chapter), as_version=4)
+    answers = answer_sources(course, chapter)
+    code_answers = [g for g in answers if _is_code(released, g)]
+    half = dict(list((g, answers[g]) for g in code_answers)[: max(1, len(code_answers) // 2)])
+
+    notebooks = {
+        "full": fill(released, answers),
+        "stub": released,
+        "partial": fill(released, half),
+    }
+    hostile = fill(released, answers)
+    hostile.cells.insert(len(hostile.cells) // 2, nbformat.v4.new_code_cell(HOSTILE_CELL))
+    notebooks["hostile"] = hostile
+
+    paths = {}
+    for student, nb in notebooks.items():
+        path = destination / student / f"{chapter}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        paths[student] = path
+    broken = destination / "broken" / f"{chapter}.ipynb"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    text = nbformat.writes(notebooks["full"])
+    broken.write_text(text[: len(text) // 2], encoding="utf-8")
+    paths["broken"] = broken
+    return paths
+
+
+def _is_code(nb: nbformat.NotebookNode, grade_id: str) -> bool:
+    return any(c.metadata.get("nbgrader", {}).get("grade_id") == grade_id and c.cell_type == "code" for c in nb.cells)

@@ -1,0 +1,11 @@
+"""Chapter widgets (ipywidgets + matplotlib Figure objects, no pyplot).
+
+Each chapter module adds its one-line notebook helpers here.
+"""
+from nnlib.widgets._base import use_student
+from nnlib.widgets.perceptron import decision_line_explorer, training_player
+from nnlib.widgets.graph import graph_stepper
+from nnlib.widgets.backprop import backprop_animation
+from nnlib.widgets.gradcheck import gradcheck_panel
+from nnlib.widgets.activations import activation_explorer
+from nnlib.widgets.xor import xor_space_warp
