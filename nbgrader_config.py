@@ -13,7 +13,7 @@ from autograder.preprocessors import autograde_preprocessors, feedback_preproces
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
 
 here = os.path.dirname(os.path.abspath(__file__))
-work = os.environ.get("NNCOURSE_GRADING_DIR", "grading")
+work = "grading"
 os.makedirs(os.path.join(here, work), exist_ok=True)  # the gradebook's folder must exist before nbgrader opens it
 
 c.CourseDirectory.course_id = "nncourse"

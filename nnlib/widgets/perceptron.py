@@ -21,18 +21,15 @@ and 20 ms (player) a frame.
 """
 from __future__ import annotations
 
-import io
-import threading
 import warnings
-from contextlib import contextmanager
 
 import ipywidgets as widgets
 import numpy as np
-from PIL import Image  # a matplotlib dependency
 
 from nnlib.data import logic_gate
 from nnlib.perceptron import Perceptron, predict
-from nnlib.widgets._base import ChapterWidget, show
+from nnlib.widgets._base import show
+from nnlib.widgets._blit import BlittedWidget
 
 __all__ = ["DecisionLineExplorer", "TrainingPlayer", "decision_line_explorer", "training_player"]
 
@@ -160,96 +157,13 @@ class _GatePanel:
         return y
 
 
-class _ReusedArtists(ChapterWidget):
-    """A ChapterWidget that builds its artists once and redraws only what moves.
-
-    Subclasses implement ``build()`` (axes and artists, before the first
-    frame), ``draw()`` (set the artists' data) and ``moving()`` (the artists
-    ``draw`` changes).  Everything else (axes, ticks, legend) is rendered
-    once into a cached background; a frame restores it and draws the moving
-    artists on top (matplotlib's "blitting").  Call :meth:`invalidate` after
-    changing anything static, e.g. axis limits.
-
-    ``update()`` also skips a frame when :meth:`state` did not change, e.g.
-    when a Play widget and the slider linked to it report the same step.
-    It holds a lock: widget messages may be handled on a kernel subshell
-    while a notebook cell changes a control, and two half-drawn frames must
-    not interleave on the shared canvas.
-    """
-
-    _built = False
-    _last_state = None
-    _holding = False
-    _background = None
-
-    def __init__(self, figsize, hide=()):
-        super().__init__(figsize=figsize, hide=hide)
-        self._lock = threading.RLock()
-
-    def build(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def moving(self) -> list:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def state(self):
-        return tuple(c.value for c in self.controls.values() if hasattr(c, "value"))
-
-    @contextmanager
-    def holding(self):
-        """Change several controls without drawing in between."""
-        self._holding = True
-        try:
-            yield
-        finally:
-            self._holding = False
-
-    def invalidate(self) -> None:
-        """Static parts changed: render the background again on the next frame."""
-        self._background = None
-
-    def update(self) -> None:
-        """Redraw from the current control values (nothing to do if they did not change)."""
-        with self._lock:
-            state = self.state()
-            if self._holding or (self._built and state == self._last_state):
-                return
-            if not self._built:
-                self.build()
-            self.draw()
-            self._render()
-            if not self._built:
-                # The first render ran the constrained layout; keep its result
-                # (titles change text, not size) and skip it from now on.
-                self.view.figure.set_layout_engine(None)
-                self._built = True
-            self._last_state = state
-
-    def _render(self) -> None:
-        figure, canvas = self.view.figure, self.view.figure.canvas
-        moving = self.moving()
-        if self._background is None:
-            for artist in moving:
-                artist.set_animated(True)  # left out of canvas.draw(): drawn per frame below
-            canvas.draw()
-            self._background = canvas.copy_from_bbox(figure.bbox)
-        else:
-            canvas.restore_region(self._background)
-        for artist in sorted(moving, key=lambda a: a.get_zorder()):  # the order a full draw uses
-            figure.draw_artist(artist)
-        buffer = io.BytesIO()
-        width, height = canvas.get_width_height()
-        Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, format="png")
-        self.view.image.value = buffer.getvalue()
-
-
 def _gate_dropdown(gate: str) -> widgets.Dropdown:
     _gate_data(gate)  # a clear error for an unknown gate
     return widgets.Dropdown(options=[(g.upper(), g) for g in GATES], value=gate, description="truth table",
                             layout=widgets.Layout(width="200px"))
 
 
-class DecisionLineExplorer(_ReusedArtists):
+class DecisionLineExplorer(BlittedWidget):
     """Sliders ``w1``, ``w2``, ``b`` over a truth table; misclassified points ringed in red.
 
     The perceptron outputs ``y = step(w1 x1 + w2 x2 + b)``, firing when the
@@ -303,7 +217,7 @@ class DecisionLineExplorer(_ReusedArtists):
                              f" &nbsp;·&nbsp; targets t = {_bits(t)} &nbsp;·&nbsp; <b>{verdict}</b>")
 
 
-class TrainingPlayer(_ReusedArtists):
+class TrainingPlayer(BlittedWidget):
     """Step or play through the perceptron rule on a truth table, one sample at a time.
 
     Frame ``k`` (the slider "t") shows the weights after the first ``k``

@@ -1,0 +1,102 @@
+"""A ChapterWidget that redraws only what moves (matplotlib "blitting").
+
+Clearing and redrawing a whole figure costs about 100 ms a frame on a 2-core
+machine, most of it in tick labels, legends and layout that never change
+while a slider moves.  :class:`BlittedWidget` renders those static parts once
+into a background and, per frame, draws only the moving artists on top of it
+before encoding the PNG: 10-30 ms a frame, fast enough for a projector.
+"""
+from __future__ import annotations
+
+import io
+import threading
+from contextlib import contextmanager
+
+from PIL import Image  # a matplotlib dependency
+
+from nnlib.widgets._base import ChapterWidget
+
+__all__ = ["BlittedWidget"]
+
+
+class BlittedWidget(ChapterWidget):
+    """A ChapterWidget that builds its artists once and redraws only what moves.
+
+    Subclasses implement ``build()`` (axes and artists, before the first
+    frame), ``draw()`` (set the artists' data) and ``moving()`` (the artists
+    ``draw`` changes).  Everything else (axes, ticks, legend) is rendered
+    once into a cached background; a frame restores it and draws the moving
+    artists on top (matplotlib's "blitting").  Call :meth:`invalidate` after
+    changing anything static, e.g. axis limits.
+
+    ``update()`` also skips a frame when :meth:`state` did not change, e.g.
+    when a Play widget and the slider linked to it report the same step.
+    It holds a lock: widget messages may be handled on a kernel subshell
+    while a notebook cell changes a control, and two half-drawn frames must
+    not interleave on the shared canvas.
+    """
+
+    _built = False
+    _last_state = None
+    _holding = False
+    _background = None
+
+    def __init__(self, figsize, hide=()):
+        super().__init__(figsize=figsize, hide=hide)
+        self._lock = threading.RLock()
+
+    def build(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def moving(self) -> list:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def state(self):
+        return tuple(c.value for c in self.controls.values() if hasattr(c, "value"))
+
+    @contextmanager
+    def holding(self):
+        """Change several controls without drawing in between."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+
+    def invalidate(self) -> None:
+        """Static parts changed: render the background again on the next frame."""
+        self._background = None
+
+    def update(self) -> None:
+        """Redraw from the current control values (nothing to do if they did not change)."""
+        with self._lock:
+            state = self.state()
+            if self._holding or (self._built and state == self._last_state):
+                return
+            if not self._built:
+                self.build()
+            self.draw()
+            self._render()
+            if not self._built:
+                # The first render ran the constrained layout; keep its result
+                # (titles change text, not size) and skip it from now on.
+                self.view.figure.set_layout_engine(None)
+                self._built = True
+            self._last_state = state
+
+    def _render(self) -> None:
+        figure, canvas = self.view.figure, self.view.figure.canvas
+        moving = self.moving()
+        if self._background is None:
+            for artist in moving:
+                artist.set_animated(True)  # left out of canvas.draw(): drawn per frame below
+            canvas.draw()
+            self._background = canvas.copy_from_bbox(figure.bbox)
+        else:
+            canvas.restore_region(self._background)
+        for artist in sorted(moving, key=lambda a: a.get_zorder()):  # the order a full draw uses
+            figure.draw_artist(artist)
+        buffer = io.BytesIO()
+        width, height = canvas.get_width_height()
+        Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, format="png")
+        self.view.image.value = buffer.getvalue()
