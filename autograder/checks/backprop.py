@@ -150,7 +150,7 @@ MUL_GRAPHS = {
                lambda V: (V["a"] * V["b"] + V["c"]) * (V["a"] * V["c"])),
         _Graph("((a * b) * (b * c)) * a", dict(zip("abc", _r2)),
                lambda V: ((V["a"] * V["b"]) * (V["b"] * V["c"])) * V["a"]),
-        _Graph("a * b with b = 0", {"a": 0.7, "b": 0.0}, lambda V: V["a"] * V["b"]),
+        _Graph("a * b with a zero factor", {"a": 0.7, "b": 0.0}, lambda V: V["a"] * V["b"]),
         _Graph("(a * a) * a", {"a": -1.3}, lambda V: (V["a"] * V["a"]) * V["a"]),
     ],
 }
@@ -166,7 +166,7 @@ TANH_GRAPHS = {
         _Graph("tanh(tanh(a) + tanh(b))", dict(zip("ab", _rand(42, 2))),
                lambda V: (V["a"].tanh() + V["b"].tanh()).tanh()),
         _Graph("tanh(a), saturated", {"a": 5.0}, lambda V: V["a"].tanh()),
-        _Graph("tanh(a) at a = 0", {"a": 0.0}, lambda V: V["a"].tanh()),
+        _Graph("tanh(a) at its centre", {"a": 0.0}, lambda V: V["a"].tanh()),
     ],
 }
 
