@@ -163,9 +163,7 @@ def test_is_an_endless_loop_stopped_at_the_time_limit(registered):
                            visible_cases=lambda: [Case(f"n = {n}", (n,)) for n in range(5)]))
     handler_before = signal.getsignal(signal.SIGALRM)
     delay_before, _ = signal.getitimer(signal.ITIMER_REAL)  # pytest-timeout may have set one
-    start = time.perf_counter()
-    result = run_check(spec, looping)
-    assert time.perf_counter() - start < 1.5
+    result = run_check(spec, looping)  # returns at all: the loop was interrupted (pytest-timeout guards a hang)
     assert [f.kind for f in result.failures] == ["timeout"] + ["skipped"] * 4
     assert "— took longer than 0.2 s: an infinite loop?" in result.report()
     assert "the remaining cases were skipped" in result.report()

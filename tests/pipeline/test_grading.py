@@ -18,6 +18,7 @@ from autograder.grade import grade
 from autograder.report import write_csv, write_summary
 from autograder.samples import HOSTILE_CELL, answer_sources, fill, write_samples
 from autograder.spec import get_spec
+from tests_support import autograded_points
 
 pytestmark = pytest.mark.slow
 CH = "01_perceptron"
@@ -30,12 +31,6 @@ def _test_cell_index(nb, exercise):
 
 def _answer_cell(nb, exercise):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{CH}-{exercise}")
-
-
-def _autograded_points(course) -> float:
-    nb = nbformat.read(course.source_notebook(CH), as_version=4)
-    return sum(float(c.metadata["nbgrader"]["points"]) for c in nb.cells
-               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade"))
 
 
 BUGGY_STEP = '''def step(z):
@@ -108,7 +103,7 @@ def graded(course_copy, tmp_path_factory):
     write_summary(results, CH, out)
     return {
         "course": course, "subs": subs, "before": before, "out": out,
-        "results": {r.student: r for r in results}, "full_points": _autograded_points(course),
+        "results": {r.student: r for r in results}, "full_points": autograded_points(course, CH),
     }
 
 

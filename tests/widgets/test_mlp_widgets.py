@@ -1,6 +1,5 @@
 """Chapter 02 widgets: the activation explorer and the XOR space-warping view."""
 import io
-import time
 
 import ipywidgets as widgets
 import numpy as np
@@ -34,18 +33,6 @@ def full_redraw(w) -> np.ndarray:
     canvas = w.view.figure.canvas
     canvas.draw()
     return np.asarray(canvas.buffer_rgba()).copy()
-
-
-def median_redraw_ms(w, control, values):
-    times = []
-    for v in values:
-        start = time.perf_counter()
-        w.controls[control].value = v
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
-
-
-# ------------------------------------------------------------ activation explorer
 
 
 @pytest.mark.parametrize("start, control, value", [
@@ -140,12 +127,6 @@ def test_is_a_blitted_explorer_frame_identical_to_a_full_redraw():
     np.testing.assert_array_equal(pixels(png(w)), full_redraw(w))
 
 
-def test_is_the_explorer_fast_enough_for_a_slider():
-    """Does moving alpha redraw in well under 100 ms (median; about 15 ms measured on 2 cores)?"""
-    w = ActivationExplorer(name="elu")
-    assert median_redraw_ms(w, "alpha", list(np.linspace(0.5, 1.5, 15))) < 100
-
-
 def test_does_hide_keep_a_control_off_the_screen():
     """Can a lecturer hide the dropdown, and is an unknown name rejected?"""
     w = ActivationExplorer(name="relu", hide=("name",))
@@ -224,12 +205,6 @@ def test_is_a_blitted_xor_frame_identical_to_a_full_redraw():
     w = XorSpaceWarp()
     w.controls["w12"].value = 0.35
     np.testing.assert_array_equal(pixels(png(w)), full_redraw(w))
-
-
-def test_is_the_xor_view_fast_enough_for_a_slider():
-    """Does moving a weight redraw in well under 100 ms (median; about 27 ms measured on 2 cores)?"""
-    w = XorSpaceWarp()
-    assert median_redraw_ms(w, "w11", list(np.linspace(1.0, 0.6, 15))) < 100
 
 
 def test_does_a_correct_student_forward_power_the_widget():

@@ -1,0 +1,28 @@
+"""Does real nbgrader give every chapter's full solution full marks and its stub zero?"""
+from __future__ import annotations
+
+import pytest
+
+from autograder.course import copy_course
+from autograder.grade import grade
+from autograder.release import release
+from autograder.samples import write_samples
+from tests_support import autograded_points
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("chapter", ["02_mlp_xor", "03_backprop"])  # 01 is graded in test_grading.py
+def test_full_gets_full_marks_and_stub_gets_zero(chapter, repo_course, tmp_path):
+    """Is a chapter's full solution worth every autograded point, and its stub nothing?"""
+    course = copy_course(repo_course, tmp_path / "course")
+    release(course, [chapter])
+    samples = write_samples(course, chapter, tmp_path / "all")
+    subs = tmp_path / "subs"
+    for student in ("full", "stub"):
+        (subs / student).mkdir(parents=True)
+        (subs / student / f"{chapter}.ipynb").write_bytes(samples[student].read_bytes())
+    results = {r.student: r for r in grade(course, subs, chapter, jobs=2, progress=False)}
+    assert results["full"].status == "graded"
+    assert results["full"].score == autograded_points(course, chapter) > 0
+    assert (results["stub"].status, results["stub"].score) == ("graded", 0)
