@@ -29,8 +29,8 @@ import numpy as np
 from autograder import messages
 from autograder.compare import compare
 from autograder.isolation import (ReferenceCalled, TimeLimitExceeded, blocked_references,
-                                  captured_output, captured_warnings, student_line, time_limit,
-                                  warning_line)
+                                  captured_output, captured_warnings, student_functions, student_line,
+                                  time_limit, warning_line)
 from autograder.result import CheckFailed, CheckResult, Failure, Score
 from autograder.spec import Case, Spec, get_spec
 
@@ -159,7 +159,9 @@ def diagnose(spec: Spec, case: Case, expected: Any, outcome: Outcome) -> Optiona
     if outcome.timed_out:
         return Diagnosis("timeout", messages.timed_out(spec.time_limit))
     if isinstance(outcome.error, NotImplementedError):
-        return Diagnosis("not-implemented", messages.not_implemented(), show_input=False)
+        chain = student_functions(outcome.error.__traceback__)
+        inner = chain[-1] if len(chain) > 1 and chain[-1] != chain[0] else None
+        return Diagnosis("not-implemented", messages.not_implemented(inner), show_input=False)
     if outcome.error is not None:
         return Diagnosis("exception", messages.raised(outcome.error, outcome.line))
     if outcome.mutated:

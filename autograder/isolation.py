@@ -227,6 +227,11 @@ def student_line(tb) -> Optional[str]:
     return _describe(frame.name, frame.lineno, frame.line)
 
 
+def student_functions(tb) -> list:
+    """Names of the student's functions in a traceback, outermost first."""
+    return [f.name for f in traceback.extract_tb(tb) if is_student_file(f.filename) and f.name != "<module>"]
+
+
 def warning_line(caught: warnings.WarningMessage) -> Optional[str]:
     """'line 2: return 1 / (1 + np.exp(-z))' for a warning raised in student code."""
     if not is_student_file(caught.filename):

@@ -431,3 +431,23 @@ def test_is_a_function_that_timed_out_not_waited_for_twice(registered):
     assert first.failures[0].kind == second.failures[0].kind == "timeout"
     assert second.passed == 0
     assert calls == [1]  # called once, by the first check only
+
+
+def test_does_a_stub_called_by_a_finished_function_get_named(tmp_path):
+    """When a finished function calls a helper that is still a stub, does the message name the helper?"""
+    import importlib.util
+
+    source = tmp_path / "student_cells.py"  # outside autograder/ and nnlib/: counted as the student's code
+    source.write_text(
+        "def dense_forward(X, W, b):\n"
+        "    raise NotImplementedError()\n\n"
+        "def layer(X, W, b):\n"
+        "    return dense_forward(X, W, b)\n")
+    spec_module = importlib.util.spec_from_file_location("student_cells", source)
+    module = importlib.util.module_from_spec(spec_module)
+    spec_module.loader.exec_module(module)
+    spec = Spec(name="toy.layer", reference=lambda X, W, b: X @ W + b,
+                visible_cases=lambda: [Case("ones", (np.ones((2, 3)), np.ones((3, 4)), np.zeros(4)))])
+    report = run_check(spec, module.layer).report()
+    assert "not implemented yet: your function calls dense_forward" in report
+    assert "finish dense_forward first" in report
