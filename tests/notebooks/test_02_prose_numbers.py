@@ -26,6 +26,7 @@ from nnlib.network import Sequential, count_parameters
 from nnlib.layers import Activation, Dense
 from nnlib.widgets.activations import SATURATION, curves, describe
 from nnlib.widgets.xor import XorSpaceWarp
+from prose_support import unaccounted
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "solutions" / "02_mlp_xor" / "02_mlp_xor.ipynb"
 NB = nbformat.read(NOTEBOOK, as_version=4)
@@ -554,9 +555,4 @@ INVENTORY = {
 
 def test_is_every_number_in_the_prose_accounted_for():
     """Does the markdown contain exactly the numerals of the inventory above?"""
-    numerals = set()
-    for cell in NB.cells:
-        if cell.cell_type == "markdown":
-            numerals.update(re.findall(r"\d+(?:\.\d+)?", cell.source))
-    assert numerals == set(INVENTORY), (
-        f"new numerals {sorted(numerals - set(INVENTORY))}, gone {sorted(set(INVENTORY) - numerals)}")
+    assert unaccounted(NB, INVENTORY) == ""

@@ -9,15 +9,7 @@ from nnlib.widgets import backprop_animation, gradcheck_panel, graph_stepper
 from nnlib.widgets.backprop import STAGES, BackpropAnimation, worked_example_values
 from nnlib.widgets.gradcheck import LAYERS, GradcheckPanel
 from nnlib.widgets.graph import EXPRESSIONS, GraphStepper
-
-
-@pytest.fixture(autouse=True)
-def not_grading(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-
-
-def png(widget) -> bytes:
-    return bytes(widget.view.image.value)
+from widget_support import png
 
 
 def test_graph_stepper_walks_the_lecture_example():

@@ -11,28 +11,7 @@ from nnlib.mlp import mlp_forward
 from nnlib.widgets import activation_explorer, xor_space_warp
 from nnlib.widgets.activations import ActivationExplorer, curves, describe
 from nnlib.widgets.xor import XorSpaceWarp, probe_forward
-
-
-@pytest.fixture(autouse=True)
-def not_grading(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-
-
-def png(w):
-    return w.view.image.value
-
-
-def pixels(data: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
-
-
-def full_redraw(w) -> np.ndarray:
-    """Pixels of an ordinary full draw (no cached background) of the widget's current state."""
-    for artist in w.moving():
-        artist.set_animated(False)
-    canvas = w.view.figure.canvas
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba()).copy()
+from widget_support import png, pixels, full_redraw
 
 
 @pytest.mark.parametrize("start, control, value", [

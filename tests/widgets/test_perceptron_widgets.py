@@ -12,28 +12,7 @@ import nnlib.widgets._base as base
 from nnlib.data import logic_gate
 from nnlib.widgets import decision_line_explorer, training_player, use_student
 from nnlib.widgets.perceptron import DecisionLineExplorer, TrainingPlayer, _firing_polygon
-
-
-@pytest.fixture(autouse=True)
-def not_grading(monkeypatch):
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-
-
-def png(w):
-    return w.view.image.value
-
-
-def pixels(data: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
-
-
-def full_redraw(w) -> np.ndarray:
-    """Pixels of an ordinary full draw (no cached background) of the widget's current state."""
-    for artist in w.moving():
-        artist.set_animated(False)
-    canvas = w.view.figure.canvas
-    canvas.draw()
-    return np.asarray(canvas.buffer_rgba()).copy()
+from widget_support import png, pixels, full_redraw
 
 
 def stub_train(X, t, lr=0.1, max_epochs=100):
