@@ -1,10 +1,8 @@
 """Chapter 02 widgets: the activation explorer and the XOR space-warping view."""
-import io
 
 import ipywidgets as widgets
 import numpy as np
 import pytest
-from PIL import Image
 
 from nnlib import activations as act
 from nnlib.mlp import mlp_forward

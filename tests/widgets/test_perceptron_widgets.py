@@ -1,11 +1,9 @@
 """Chapter 01 widgets: the decision-line explorer and the training player."""
-import io
 
 import ipywidgets as widgets
 import numpy as np
 import pytest
 from matplotlib.path import Path
-from PIL import Image
 
 import nnlib.perceptron as reference
 import nnlib.widgets._base as base
