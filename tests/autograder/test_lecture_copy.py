@@ -23,7 +23,10 @@ def chapter_notebook():
                       metadata=nbgrader(solution=True, grade_id="ch.step")),
         new_code_cell('check("perceptron.step", step)', metadata=nbgrader(grade=True, locked=True, points=1,
                                                                          grade_id="ch.step_test")),
-        new_markdown_cell("Why can XOR not be learned?", metadata=nbgrader(locked=True, grade_id="ch.q")),
+        new_markdown_cell("## 2. Learning\nThe rule moves the line.\n\n### Exercise 2 — `update`\nWrite it.\n"
+                          "#### Hint\nUse the rule.\n## 3. XOR\nOne line is not enough."),
+        new_markdown_cell("### Written answer (2 points)\nWhy can XOR not be learned?",
+                          metadata=nbgrader(locked=True, grade_id="ch.q")),
         new_markdown_cell("A line cannot separate ...", metadata=nbgrader(grade=True, solution=True, points=2,
                                                                        grade_id="ch.xor_answer")),
         new_markdown_cell("Describe a plot.", metadata=nbgrader(task=True, points=1, grade_id="ch.task")),
@@ -42,11 +45,21 @@ def test_lecture_copy_keeps_prose_and_widgets_and_drops_exercises():
     assert sources[1].startswith("import numpy")
     assert "decision_line_explorer(train=step)" in sources
     assert "## Decision line\nMove the sliders." in sources
-    assert "Why can XOR not be learned?" in sources  # a read-only question is prose, not an exercise statement
-    dropped = ("### Exercise 1", "check(", "A line cannot separate", "Describe a plot.", "raw text")
+    assert "## 2. Learning\nThe rule moves the line.\n\n## 3. XOR\nOne line is not enough." in sources
+    dropped = ("### Exercise", "Implement the step", "Write it.", "Use the rule.", "Why can XOR", "check(",
+               "A line cannot separate", "Describe a plot.", "raw text")
     for text in dropped:
         assert not any(text in s for s in sources), f"{text!r} should not be in the lecture copy"
     nbformat.validate(lecture)
+
+
+def test_exercise_sections_are_cut_down_to_the_next_heading_of_their_level():
+    """Does "### Exercise" cut its subsections too, and stop at the next ## or ### heading?"""
+    text = "Intro\n### Exercise 1\nDo it.\n#### Hint\nLike so.\n### Try it\nMove w1.\n# Next\nMore."
+    assert present.without_exercise_sections(text) == "Intro\n### Try it\nMove w1.\n# Next\nMore."
+    assert present.without_exercise_sections("### Exercise 4 — `f` (2 points)\nWrite f.") == ""
+    assert present.without_exercise_sections("## Exercises in the notes\nsee p. 3") == ""
+    assert present.without_exercise_sections("Do the exercise below.") == "Do the exercise below."
 
 
 def test_answer_cells_still_run_but_show_nothing():
@@ -60,8 +73,8 @@ def test_answer_cells_still_run_but_show_nothing():
 def test_lecture_copy_leaves_the_source_alone_and_clears_outputs():
     """Is the source notebook unchanged, and does the copy start without outputs?"""
     nb = chapter_notebook()
-    nb.cells[10].outputs = [nbformat.v4.new_output("stream", text="old output\n")]
-    nb.cells[10].execution_count = 3
+    nb.cells[-1].outputs = [nbformat.v4.new_output("stream", text="old output\n")]
+    nb.cells[-1].execution_count = 3
     before = nbformat.writes(nb)
     lecture = present.lecture_notebook(nb)
     assert nbformat.writes(nb) == before
@@ -81,7 +94,7 @@ def test_write_lecture_copies_the_chapter_folder(tmp_path):
     assert path == out / "01_demo.ipynb"
     assert (out / "data.csv").read_text() == "x,y\n1,2\n"
     assert not (out / "scratch.ipynb").exists()
-    assert len(nbformat.read(path, as_version=4).cells) == 6
+    assert len(nbformat.read(path, as_version=4).cells) == 6  # as in the test above
 
 
 def test_unknown_chapter_names_the_known_ones(tmp_path):
