@@ -52,7 +52,7 @@ def cmd_grade(args) -> int:
     course = find_course()
     started = time.perf_counter()
     results = grade(course, Path(args.submissions), args.chapter, jobs=args.jobs, timeout=args.timeout,
-                    progress=not args.quiet)
+                    progress=not args.quiet, sandbox=not args.no_sandbox, limits=_limits(args))
     out = course.grading / "reports" / args.chapter
     csv_path = write_csv(results, out / "grades.csv")
     summary = write_summary(results, args.chapter, out)
@@ -79,10 +79,12 @@ def cmd_demo(args) -> int:
     course = copy_course(source, target)
     print(f"1/3 release: regenerating course/ in a throwaway copy at {target}")
     release(course, [chapter])
-    print("2/3 samples: full, partial, stub, broken file, hostile (loops forever, ignores interrupts)")
+    print("2/3 samples: full, partial, stub, broken file, hostile (loops forever, ignores interrupts), "
+          "tamperer (rebinds check)")
     samples = write_samples(course, chapter, target / "submissions")
     print(f"3/3 grade: {len(samples)} submissions with {args.jobs or 'all'} parallel jobs")
-    results = grade(course, target / "submissions", chapter, jobs=args.jobs, timeout=args.timeout)
+    results = grade(course, target / "submissions", chapter, jobs=args.jobs, timeout=args.timeout,
+                    sandbox=not args.no_sandbox, limits=_limits(args))
     out = course.grading / "reports" / chapter
     write_csv(results, out / "grades.csv")
     summary = write_summary(results, chapter, out)
@@ -108,6 +110,29 @@ def cmd_present(args) -> int:
                    dpi=args.dpi)
 
 
+def _limits(args):
+    from autograder.sandbox.limits import Limits
+
+    return Limits(memory_mb=args.memory_mb, cpu_seconds=args.cpu_seconds, max_procs=args.max_procs,
+                  file_size_mb=args.file_size_mb, output_mb=args.output_mb)
+
+
+def _add_sandbox_options(p) -> None:
+    from autograder.sandbox.limits import Limits
+
+    d = Limits()
+    g = p.add_argument_group("isolation (each notebook runs in a bubblewrap sandbox with these limits)")
+    g.add_argument("--no-sandbox", action="store_true", help="run student code unisolated (not recommended)")
+    g.add_argument("--memory-mb", type=int, default=d.memory_mb, help=f"address space (default {d.memory_mb})")
+    g.add_argument("--cpu-seconds", type=int, default=d.cpu_seconds,
+                   help=f"CPU time per notebook (default {d.cpu_seconds})")
+    g.add_argument("--max-procs", type=int, default=d.max_procs,
+                   help=f"processes and threads (default {d.max_procs})")
+    g.add_argument("--file-size-mb", type=int, default=d.file_size_mb,
+                   help=f"largest file written (default {d.file_size_mb})")
+    g.add_argument("--output-mb", type=int, default=d.output_mb, help=f"printed text kept (default {d.output_mb})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nncourse", description="Neural networks from scratch: course tools.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel nbgrader processes (default: CPU cores)")
     p.add_argument("--timeout", type=int, default=None, help="seconds a cell may run (default: nbgrader_config.py)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_sandbox_options(p)
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("demo", help="release, grade the bundled samples, show the results")
@@ -134,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None)
     p.add_argument("--timeout", type=int, default=10, help="seconds a cell may run (default 10 for the demo)")
     p.add_argument("--dir", default=None, help="where to build the throwaway course (default: a temp folder)")
+    _add_sandbox_options(p)
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("lab", help="open JupyterLab on course/")

@@ -14,6 +14,12 @@ Steps (each one nbgrader's own command, run in the course root):
 5. scores come from the gradebook, hints from the autograded notebooks'
    test-cell outputs; :mod:`autograder.report` writes the CSV and summary.
 
+Isolation (:mod:`autograder.sandbox`): nbgrader runs every notebook on the
+``nncourse-sandbox`` kernel (bubblewrap, resource limits), and after step 3
+each graded submission is *re-checked* in a fresh sandbox; the grader judges
+the raw outputs itself, overrides (in the gradebook) any test cell the
+notebook scored higher than the re-check, and flags the submission.
+
 A submission nbgrader gives up on (a kernel that never answers, a kernel that
 dies) has no autograded notebook: it is listed as ``failed: <reason>`` with 0.
 """
@@ -34,6 +40,9 @@ from tqdm.auto import tqdm
 
 from autograder.course import Course, CourseError, nbgrader_env
 from autograder.release import generate
+from autograder.sandbox import isolation_available
+from autograder.sandbox.kernelspec import nbgrader_args, write_kernelspec
+from autograder.sandbox.limits import Limits
 from autograder.submissions import Intake, collect, place
 
 _STARTING = re.compile(r"Converting notebook \S+/submitted/([^/]+)/")
@@ -47,7 +56,7 @@ class StudentResult:
     """One student's outcome: what the CSV row and the summary are made of."""
 
     student: str
-    status: str  # "graded" or "failed: <reason>"
+    status: str  # "graded", "flagged: <reasons>" or "failed: <reason>"
     score: float = 0.0
     max_score: float = 0.0
     exercises: dict = field(default_factory=dict)  # grade_id -> (score, max_score, needs manual grading)
@@ -55,6 +64,9 @@ class StudentResult:
     hints: dict = field(default_factory=dict)  # grade_id -> hint text
     note: str = ""
     feedback: Path | None = None
+    isolation: str = "none"  # "bubblewrap" or "none"
+    flags: list = field(default_factory=list)  # why the submission is flagged
+    sandbox_only: list = field(default_factory=list)  # grade ids partly judged inside the sandbox
 
     @property
     def pending_manual(self) -> float:
@@ -66,11 +78,25 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+UNISOLATED_WARNING = ("WARNING: grading WITHOUT isolation (bubblewrap not available or --no-sandbox): "
+                      "student code runs as you, can read solutions/ and the gradebook, and can "
+                      "signal the grader. Install bubblewrap (apt-get install bubblewrap) to isolate it.")
+
+
 def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = None,
-          timeout: int | None = None, progress: bool = True) -> list[StudentResult]:
-    """Grade every submission in ``submissions`` for ``chapter``; returns one result per student."""
+          timeout: int | None = None, progress: bool = True, sandbox: bool = True,
+          limits: Limits | None = None) -> list[StudentResult]:
+    """Grade every submission in ``submissions`` for ``chapter``; returns one result per student.
+
+    ``sandbox``: run student code under bubblewrap when it is available (a
+    loud warning otherwise); ``limits``: per-sandbox resource limits.
+    """
     course.source_notebook(chapter)  # clear error for an unknown chapter
     jobs = jobs or default_jobs()
+    limits = limits or Limits()
+    isolated = sandbox and isolation_available()
+    if not isolated:
+        print(UNISOLATED_WARNING, file=sys.stderr)
     work = course.grading
     (work / "logs").mkdir(parents=True, exist_ok=True)
     generate(course, chapter, release_dir=work / "release")
@@ -82,12 +108,87 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
         place(intakes, chapter, work / "submitted")
     gradable = [i.student for i in intakes if i.ok]
 
-    logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress)
+    env, kernel = {}, []
+    if isolated:
+        env, kernel = write_kernelspec(work, limits), nbgrader_args()
+    logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress, env, kernel)
     reasons = _failure_reasons(logs)
     graded = [s for s in gradable if (work / "autograded" / s / chapter / f"{chapter}.ipynb").exists()]
+    rechecks = _recheck(course, chapter, graded, jobs, timeout, limits, isolated)
     if graded:
         _in_batches(course, ["generate_feedback", chapter, "--force"], graded, jobs)
-    return [_result(course, chapter, intake, reasons) for intake in intakes]
+    results = [_result(course, chapter, intake, reasons) for intake in intakes]
+    for r in results:
+        r.isolation = "bubblewrap" if isolated else "none"
+        flags = rechecks.get(r.student, ([], []))
+        r.flags, r.sandbox_only = flags
+        if r.flags and r.status == "graded":
+            r.status = "flagged: " + "; ".join(r.flags)
+    return results
+
+
+# -- the re-check ----------------------------------------------------------
+
+def _recheck(course, chapter, students, jobs, timeout, limits, isolated) -> dict:
+    """student -> (flags, sandbox-only grade ids); overrides inflated test-cell scores in the gradebook."""
+    from autograder.sandbox.verdict import judge, notebook_flags, plan, run_recheck
+
+    if not students:
+        return {}
+    source = nbformat.read(course.source_notebook(chapter), as_version=4)
+    released = nbformat.read(course.grading / "release" / chapter / f"{chapter}.ipynb", as_version=4)
+    seconds = float(timeout or 60)
+
+    def one(student):
+        path = course.grading / "submitted" / student / chapter / f"{chapter}.ipynb"
+        submitted = nbformat.read(path, as_version=4)
+        the_plan = plan(source, released, submitted, seconds)
+        wall = 2 * seconds + 6 * len(the_plan["exercises"]) + 10
+        result, why = run_recheck(the_plan, limits, wall, isolated)
+        return student, notebook_flags(released, submitted), judge(the_plan, result, why)
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        outcomes = list(pool.map(one, students))
+    return _apply_rechecks(course, chapter, outcomes)
+
+
+def _apply_rechecks(course, chapter, outcomes) -> dict:
+    """Write re-check scores over inflated notebook scores (``manual_score``); returns the flags.
+
+    nbgrader keeps a manual score across re-grading, so the overrides are
+    recorded in ``grading/rechecks/<chapter>.json`` and undone first on the
+    next run (an instructor's own manual scores are never touched).
+    """
+    import json
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    record = course.grading / "rechecks" / f"{chapter}.json"
+    previous = json.loads(record.read_text()) if record.exists() else {}
+    flagged = {}
+    with Gradebook(_db_url(course)) as gb:
+        for student, flags, verdict in outcomes:
+            flags = list(flags) + list(verdict.flags)
+            overridden = {}
+            for grade_id, score in verdict.scores.items():
+                try:
+                    g = gb.find_grade(grade_id, chapter, chapter, student)
+                except MissingEntry:
+                    continue
+                if grade_id in previous.get(student, {}):  # ours, from an earlier run
+                    g.manual_score, g.needs_manual_grade = None, g.auto_score is None
+                reported = float(g.auto_score or 0.0)
+                if reported > score + 0.01:
+                    flags.append(f"{grade_id}: the notebook reported {reported:g} point(s) but the re-check "
+                                 f"gives {score:g} (test cell or checker tampered with?)")
+                    g.manual_score, g.needs_manual_grade = score, False
+                    overridden[grade_id] = score
+            gb.db.commit()
+            previous[student] = overridden
+            flagged[student] = (flags, list(verdict.sandbox_only))
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps(previous, indent=1, sort_keys=True), encoding="utf-8")
+    return flagged
 
 
 # -- running nbgrader in batches -------------------------------------------
@@ -103,7 +204,7 @@ def _exclude_all_but(course: Course, batch: list[str]) -> str:
 
 
 def _in_batches(course: Course, args: list[str], students: list[str], jobs: int,
-                on_done=None) -> list[str]:
+                on_done=None, env: dict | None = None) -> list[str]:
     """Run ``nbgrader ARGS`` once per batch of students, concurrently; returns each batch's log.
 
     ``on_done(student)`` is called as each student's notebook is finished: nbgrader
@@ -113,7 +214,7 @@ def _in_batches(course: Course, args: list[str], students: list[str], jobs: int,
     def run(batch: list[str]) -> str:
         cmd = [sys.executable, "-m", "nbgrader", *args,
                f"--CourseDirectory.student_id_exclude={_exclude_all_but(course, batch)}"]
-        proc = subprocess.Popen(cmd, cwd=course.root, env=nbgrader_env(), text=True,
+        proc = subprocess.Popen(cmd, cwd=course.root, env=nbgrader_env(env), text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         lines, current = [], None
         for line in proc.stdout:
@@ -135,8 +236,9 @@ def _in_batches(course: Course, args: list[str], students: list[str], jobs: int,
         return list(pool.map(run, batches))
 
 
-def _autograde_in_batches(course, chapter, students, jobs, timeout, progress) -> list[str]:
-    args = ["autograde", chapter, "--force", "--create"]
+def _autograde_in_batches(course, chapter, students, jobs, timeout, progress, env=None,
+                          kernel=()) -> list[str]:
+    args = ["autograde", chapter, "--force", "--create", *kernel]
     if timeout is not None:
         args.append(f"--Execute.timeout={int(timeout)}")
     bar = tqdm(total=len(students), desc=f"grading {chapter}", unit="student", disable=not progress)
@@ -147,7 +249,7 @@ def _autograde_in_batches(course, chapter, students, jobs, timeout, progress) ->
             bar.update(1)
 
     try:
-        logs = _in_batches(course, args, students, jobs, on_done=tick)
+        logs = _in_batches(course, args, students, jobs, on_done=tick, env=env)
     finally:
         bar.close()
     log_file = course.grading / "logs" / f"autograde-{chapter}.log"
@@ -156,29 +258,46 @@ def _autograde_in_batches(course, chapter, students, jobs, timeout, progress) ->
 
 
 def _failure_reasons(logs: list[str]) -> dict[str, str]:
-    """student -> why nbgrader could not grade them, read from nbgrader's log."""
+    """student -> why nbgrader could not grade them, read from nbgrader's log.
+
+    A batch's log covers several students one after the other; each student's
+    part runs from the line where nbgrader starts them to where it starts the
+    next one, and only that part is read for their reason.
+    """
     reasons: dict[str, str] = {}
     for log in logs:
-        for match in _UNRESPONSIVE.finditer(log):
-            student = Path(match.group(1)).parent.name
-            reasons[student] = ("the kernel stopped answering and could not be interrupted "
-                                "(an infinite loop that ignores interrupts?)")
-        for match in _ERROR_FOR.finditer(log):
-            student = match.group(2)
-            if student not in reasons:
-                reasons[student] = _explain(log, student)
+        failed = {m.group(2) for m in _ERROR_FOR.finditer(log)}
+        for student, part in _per_student(log).items():
+            if _UNRESPONSIVE.search(part):
+                reasons[student] = ("the kernel stopped answering and could not be interrupted "
+                                    "(an infinite loop that ignores interrupts?)")
+            elif student in failed or "There was an error processing assignment" in part:
+                reasons[student] = _explain(part)
     return reasons
 
 
-def _explain(log: str, student: str) -> str:
-    tail = log[log.find(f"/{student}/"):] if f"/{student}/" in log else log
-    for pattern, text in (
-        ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, or memory)"),
-        ("CellTimeoutError", "a cell ran past the time limit and could not be stopped"),
-        ("TimeoutError", "a cell ran past the time limit and could not be stopped"),
-        ("Kernel died", "the kernel died while running the notebook"),
-    ):
-        if pattern in tail[:20000]:
+def _per_student(log: str) -> dict[str, str]:
+    """Split a batch log into each student's part (keyed by student id)."""
+    starts = [(m.start(), m.group(1)) for m in _STARTING.finditer(log)]
+    parts: dict[str, str] = {}
+    for (begin, student), (end, _next) in zip(starts, starts[1:] + [(len(log), None)]):
+        parts[student] = parts.get(student, "") + log[begin:end]
+    return parts
+
+
+_FAILURE_PATTERNS = (
+    ("DeadKernelError", "the kernel died while running the notebook (os._exit, a crash, or memory)"),
+    ("Kernel died", "the kernel died while running the notebook (os._exit, a crash, or memory)"),
+    ("CellTimeoutError", "a cell ran past the time limit and could not be stopped"),
+    ("TimeoutError", "a cell ran past the time limit and could not be stopped"),
+    ("failed to validate", "the notebook's nbgrader metadata was changed (grade ids, points or cell types)"),
+    ("ValidationError", "the notebook's nbgrader metadata was changed (grade ids, points or cell types)"),
+)
+
+
+def _explain(part: str) -> str:
+    for pattern, text in _FAILURE_PATTERNS:
+        if pattern in part:
             return text
     return "nbgrader could not grade this notebook (see grading/logs)"
 

@@ -36,20 +36,20 @@ def write_csv(results: list[StudentResult], path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "status", "score", "max_score", "pending_manual",
-                         *[_short(i) for i in ids], "note"])
+                         *[_short(i) for i in ids], "isolation", "note"])
         for r in results:
             cells = []
             for i in ids:
                 score, _max, manual = r.exercises.get(i, (0.0, 0.0, False))
                 cells.append("manual" if manual else f"{score:g}")
             writer.writerow([r.student, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{r.pending_manual:g}",
-                             *cells, r.note])
+                             *cells, r.isolation, r.note])
     return path
 
 
 def exercise_stats(results: list[StudentResult]) -> list[dict]:
     """Per exercise: pass rate among graded students, and the most common hint."""
-    graded = [r for r in results if r.status == "graded"]
+    graded = [r for r in results if not r.status.startswith("failed")]  # flagged ones have real scores
     rows = []
     for grade_id in exercise_ids(results):
         scores = [r.exercises[grade_id] for r in graded if grade_id in r.exercises]
@@ -91,8 +91,10 @@ def write_summary(results: list[StudentResult], chapter: str, folder: Path) -> d
     folder.mkdir(parents=True, exist_ok=True)
     stats = exercise_stats(results)
     png = histogram(results, folder / "histogram.png")
-    graded = [r for r in results if r.status == "graded"]
-    failed = [r for r in results if r.status != "graded"]
+    graded = [r for r in results if not r.status.startswith("failed")]
+    failed = [r for r in results if r.status.startswith("failed")]
+    flagged = [r for r in results if r.status.startswith("flagged")]
+    unisolated = any(r.isolation == "none" for r in results)
     mean = sum(r.score for r in results) / len(results) if results else 0.0
     top = max((r.max_score for r in results), default=0.0)
 
@@ -102,6 +104,12 @@ def write_summary(results: list[StudentResult], chapter: str, folder: Path) -> d
           "| exercise | points | pass rate | mean | most common hint |", "| --- | --- | --- | --- | --- |"]
     for s in stats:
         md.append(f"| {s['exercise']} | {s['points']:g} | {_rate(s)} | {s['mean']:.2f} | {_hint(s)} |")
+    if unisolated:
+        md[2:2] = ["**Graded without isolation**: student code ran unsandboxed (see the README, Isolation).", ""]
+    if flagged:
+        md += ["", "## Flagged for review", "",
+               "The re-check scored these lower than their notebooks did (its score counts), or the "
+               "notebook was tampered with:", ""] + [f"- {r.student}: {r.status}" for r in flagged]
     if failed:
         md += ["", "## Not gradable", ""] + [f"- {r.student}: {r.status}" for r in failed]
     md_path = folder / "summary.md"
@@ -112,6 +120,7 @@ def write_summary(results: list[StudentResult], chapter: str, folder: Path) -> d
         f"<td>{s['mean']:.2f}</td><td>{html.escape(_hint(s))}</td></tr>"
         for s in stats)
     failed_html = "".join(f"<li>{html.escape(r.student)}: {html.escape(r.status)}</li>" for r in failed)
+    flagged_html = "".join(f"<li>{html.escape(r.student)}: {html.escape(r.status)}</li>" for r in flagged)
     page = (f"<!doctype html><meta charset='utf-8'><title>{chapter} summary</title>"
             f"<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}"
             f"td,th{{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:left}}</style>"
@@ -120,6 +129,8 @@ def write_summary(results: list[StudentResult], chapter: str, folder: Path) -> d
             f"<img src='histogram.png' alt='score histogram'>"
             f"<table><tr><th>exercise</th><th>points</th><th>pass rate</th><th>mean</th>"
             f"<th>most common hint</th></tr>{rows}</table>"
+            + ("<p><strong>Graded without isolation.</strong></p>" if unisolated else "")
+            + (f"<h2>Flagged for review</h2><ul>{flagged_html}</ul>" if flagged else "")
             + (f"<h2>Not gradable</h2><ul>{failed_html}</ul>" if failed else ""))
     html_path = folder / "summary.html"
     html_path.write_text(page, encoding="utf-8")

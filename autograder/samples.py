@@ -8,7 +8,10 @@ Built rather than stored, so they always match the current chapter:
 * ``broken``  — a notebook file cut off in the middle (invalid JSON);
 * ``hostile`` — a full answer plus a cell that loops forever and swallows
   KeyboardInterrupt (nbgrader cannot stop it: it must be graded 0 with a
-  reason while the rest of the class is graded).
+  reason while the rest of the class is graded);
+* ``tamperer`` — stub answers, and an answer cell that rebinds ``check`` so
+  every test cell reports full points: nbgrader alone gives it full marks;
+  the re-check gives 0 and flags it.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ while True:  # a submission that refuses to be interrupted
     except KeyboardInterrupt:
         pass
 """
+
+TAMPER_LINE = "\ncheck = lambda *args, points=0, **kwargs: points  # every test cell 'passes'\n"
 
 
 def answer_sources(course: Course, chapter: str) -> dict[str, str]:
@@ -55,7 +60,7 @@ def fill(released: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.N
 
 
 def write_samples(course: Course, chapter: str, destination: Path) -> dict[str, Path]:
-    """Write the five sample submissions as ``destination/<student>/<chapter>.ipynb``."""
+    """Write the six sample submissions as ``destination/<student>/<chapter>.ipynb``."""
     released = nbformat.read(course.released_notebook(chapter), as_version=4)
     answers = answer_sources(course, chapter)
     code_answers = [g for g in answers if _is_code(released, g)]
@@ -69,6 +74,11 @@ def write_samples(course: Course, chapter: str, destination: Path) -> dict[str, 
     hostile = fill(released, answers)
     hostile.cells.insert(len(hostile.cells) // 2, nbformat.v4.new_code_cell(HOSTILE_CELL))
     notebooks["hostile"] = hostile
+    tamperer = nbformat.from_dict(released)
+    first = next(c for c in tamperer.cells if c.metadata.get("nbgrader", {}).get("solution")
+                 and c.cell_type == "code")
+    first.source += TAMPER_LINE
+    notebooks["tamperer"] = tamperer
 
     paths = {}
     for student, nb in notebooks.items():

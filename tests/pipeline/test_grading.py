@@ -109,7 +109,7 @@ def graded(course_copy, tmp_path_factory):
 
 def test_every_student_is_reported(graded):
     """Does every submission, broken or not, appear in the results and the CSV?"""
-    expected = {"full", "stub", "partial", "broken", "hostile", "wrong_name", "empty", "deleted_test",
+    expected = {"full", "stub", "partial", "broken", "hostile", "tamperer", "wrong_name", "empty", "deleted_test",
                 "edited_test", "duplicated_test", "buggy_step", "looping_function", "sys_exit", "huge_output"}
     assert set(graded["results"]) == expected
     with open(graded["out"] / "grades.csv", newline="") as f:
@@ -165,6 +165,16 @@ def test_ungradable_submissions_get_zero_and_a_reason(graded, student, reason):
     assert result.status.startswith("failed: ") and reason in result.status
     assert result.score == 0
     assert reason in (graded["out"] / "summary.md").read_text()
+
+
+def test_tamperer_is_flagged_and_gets_zero(graded):
+    """Does the sample that rebinds `check` get 0 from the re-check and a flag, in the CSV too?"""
+    result = graded["results"]["tamperer"]
+    assert result.status.startswith("flagged: ") and "re-check gives 0" in result.status
+    assert result.score == 0
+    with open(graded["out"] / "grades.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["student"] == "tamperer")
+    assert row["status"].startswith("flagged") and row["isolation"] in ("bubblewrap", "none")
 
 
 def test_wrongly_named_notebook_is_graded_with_a_note(graded):

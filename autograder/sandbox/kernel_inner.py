@@ -1,0 +1,40 @@
+"""The kernel inside the sandbox: ipykernel, with a cap on the text it sends back.
+
+Printed text travels over ZeroMQ into nbgrader's own memory before any
+output limit of nbgrader applies; 200 MB of ``print`` would be held there.
+The cap (``NNCOURSE_OUTPUT_LIMIT`` bytes per kernel) drops text beyond it and
+says so once.  It lives in the student's process, so a determined student can
+remove it: then the kernel's CPU-time limit is what bounds the output.
+"""
+from __future__ import annotations
+
+import os
+
+
+def _cap_output(limit: int) -> None:
+    from ipykernel.iostream import OutStream
+
+    write = OutStream.write
+    state = {"sent": 0, "noted": False}
+
+    def capped(self, string):
+        if state["sent"] >= limit:
+            if not state["noted"]:
+                state["noted"] = True
+                write(self, f"\n... [output cut by the grader after {limit} characters]\n")
+            return len(string)
+        state["sent"] += len(string)
+        return write(self, string[: max(0, limit - state["sent"] + len(string))])
+
+    OutStream.write = capped
+
+
+def main() -> None:
+    _cap_output(int(os.environ.get("NNCOURSE_OUTPUT_LIMIT", 8 * 1024 * 1024)))
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""``python -m autograder.sandbox.run LIMITS WORKDIR [--no-sandbox] -- COMMAND ...``
+
+The grader's way to start a one-off sandboxed process (the re-check): limits
+applied, the working folder given to the sandbox user, then bubblewrap (or,
+with ``--no-sandbox``, the command itself, limits only).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from autograder.sandbox.bwrap import _own_processes, environment, launch
+from autograder.sandbox.limits import Limits
+
+# Widget code in the instructor's cells does nothing costly while grading (nbgrader's flag).
+_GRADING = {"NBGRADER_EXECUTION": "autograde"}
+
+
+def main(argv: list[str]) -> None:
+    split = argv.index("--")
+    options, command = argv[:split], argv[split + 1:]
+    limits, workdir = Limits.from_json(options[0]), Path(options[1])
+    if "--no-sandbox" in options:
+        os.chdir(workdir)
+        limits.apply(extra_procs=_own_processes())
+        os.execve(command[0], command, environment({"HOME": str(workdir), **_GRADING}))
+    launch(command, workdir, limits, environment(_GRADING))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
