@@ -179,16 +179,27 @@ def _apply_rechecks(course, chapter, outcomes) -> dict:
                     g.manual_score, g.needs_manual_grade = None, g.auto_score is None
                 reported = float(g.auto_score or 0.0)
                 if reported > score + 0.01:
-                    flags.append(f"{grade_id}: the notebook reported {reported:g} point(s) but the re-check "
-                                 f"gives {score:g} (test cell or checker tampered with?)")
                     g.manual_score, g.needs_manual_grade = score, False
-                    overridden[grade_id] = score
+                    overridden[grade_id] = (reported, score)
             gb.db.commit()
+            if overridden:
+                flags.append(_override_flag(overridden))
+            overridden = {k: new for k, (_old, new) in overridden.items()}
             previous[student] = overridden
             flagged[student] = (flags, list(verdict.sandbox_only))
     record.parent.mkdir(parents=True, exist_ok=True)
     record.write_text(json.dumps(previous, indent=1, sort_keys=True), encoding="utf-8")
     return flagged
+
+
+def _override_flag(overridden: dict) -> str:
+    """One readable flag for all test cells whose notebook score the re-check lowered."""
+    claimed = sum(old for old, _new in overridden.values())
+    rechecked = sum(new for _old, new in overridden.values())
+    cells = ", ".join(f"{gid.split('-', 1)[-1].removesuffix('_test')} {old:g}→{new:g}"
+                      for gid, (old, new) in overridden.items())
+    return (f"the notebook claimed {claimed:g} point(s) that the re-check gives as {rechecked:g} "
+            f"({cells}): test cells or the checker tampered with?")
 
 
 # -- running nbgrader in batches -------------------------------------------

@@ -170,7 +170,7 @@ def test_ungradable_submissions_get_zero_and_a_reason(graded, student, reason):
 def test_tamperer_is_flagged_and_gets_zero(graded):
     """Does the sample that rebinds `check` get 0 from the re-check and a flag, in the CSV too?"""
     result = graded["results"]["tamperer"]
-    assert result.status.startswith("flagged: ") and "re-check gives 0" in result.status
+    assert result.status.startswith("flagged: ") and "that the re-check gives as 0" in result.status
     assert result.score == 0
     with open(graded["out"] / "grades.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["student"] == "tamperer")

@@ -116,10 +116,10 @@ EXPECTED = {
     "exits_hard": (0, "failed", "died"),
     "segfaults": (0, "failed", "died"),
     "swallows_interrupt": (0, "failed", "time limit"),
-    "rebinds_check": (0, "flagged", "re-check gives 0"),
-    "patches_run_check": (0, "flagged", "re-check gives 0"),
-    "replaces_sys_modules": (0, "flagged", "re-check gives 0"),
-    "patches_compare_numpy": (None, "flagged", "re-check gives"),  # score: see the test below
+    "rebinds_check": (0, "flagged", "the re-check gives as 0"),
+    "patches_run_check": (0, "flagged", "the re-check gives as 0"),
+    "replaces_sys_modules": (0, "flagged", "the re-check gives as 0"),
+    "patches_compare_numpy": (None, "flagged", "the re-check gives as"),  # score: see the test below
     "edits_test_cell": (0, "flagged", "test cell edited"),
     "changes_points": (0, "failed", ""),  # nbgrader rejects an unknown grade id: nothing to gain
 }
