@@ -4,7 +4,8 @@ nbgrader's ``generate_assignment`` does the work (solution regions become
 ``# YOUR CODE HERE``, hidden checks are removed, outputs cleared, checksums
 recorded).  Before it runs, each source notebook is linted for the mistakes
 nbgrader does not catch: stored outputs, a test cell whose ``points=`` in the
-hidden call disagrees with its metadata, grade ids outside the chapter.
+hidden call disagrees with its metadata or that lacks the ``raises-exception``
+tag (so Run All goes past a failing check), grade ids outside the chapter.
 ``--check`` regenerates into a temporary folder and reports any difference
 with the committed ``course/`` (CI uses it).
 """
@@ -36,6 +37,10 @@ def lint_source(course: Course, chapter: str) -> list[str]:
         if grade_id and not grade_id.startswith(chapter + "-"):
             problems.append(f"{where}: grade_id {grade_id!r} should start with {chapter + '-'!r} (nbgrader allows only letters, digits, _ and -)")
         if meta.get("grade") and cell.cell_type == "code":
+            if "raises-exception" not in cell.metadata.get("tags", []):
+                # Without the tag JupyterLab's Run All stops at the first failing test cell of a
+                # fresh notebook, and the student never sees the widgets below it.
+                problems.append(f"{where}: test cell {grade_id!r} needs the 'raises-exception' tag")
             match = _POINTS_IN_CALL.search(cell.source)
             if match is None:
                 problems.append(f"{where}: test cell {grade_id!r} has no `check(..., hidden=True, points=N)` call")
