@@ -161,6 +161,7 @@ class Value:
         return out
 
     def relu(self):
+        """``max(0, a)``; local gradient 1 for a > 0, else 0."""
         out = Value(self.data if self.data > 0 else 0.0, (self,), "relu")
 
         def _backward():  # 1 for a > 0, else 0 (0 at the kink, by convention)
@@ -169,6 +170,7 @@ class Value:
         return out
 
     def tanh(self):
+        """``tanh(a)``; local gradient ``1 - tanh(a)**2``."""
         t = math.tanh(self.data)
         out = Value(t, (self,), "tanh")
 
@@ -178,6 +180,7 @@ class Value:
         return out
 
     def sigmoid(self):
+        """``1 / (1 + e^-a)`` (stable for any a); local gradient ``s (1 - s)``."""
         # exp of a non-positive number only, so no overflow for any input.
         if self.data >= 0:
             s = 1.0 / (1.0 + math.exp(-self.data))
@@ -192,6 +195,7 @@ class Value:
         return out
 
     def exp(self):
+        """``e^a``; local gradient ``e^a`` (OverflowError past float64's range)."""
         if self.data > 709.78:  # log of the largest float64
             raise OverflowError(f"Value.exp: exp({self.data}) is too large for float64")
         e = math.exp(self.data)
@@ -203,6 +207,7 @@ class Value:
         return out
 
     def log(self):
+        """Natural log, for a > 0; local gradient ``1 / a``."""
         if not self.data > 0:
             raise ValueError(f"Value.log: log needs data > 0, got {self.data}")
         out = Value(math.log(self.data), (self,), "log")

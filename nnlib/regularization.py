@@ -204,6 +204,7 @@ class EarlyStopping:
         self.wait = 0
 
     def on_train_begin(self, history, model) -> None:
+        """Start a new run: forget the best value and the patience count of any earlier fit."""
         self.reset()
 
     def _improved(self, value) -> bool:
