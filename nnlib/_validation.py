@@ -14,6 +14,8 @@ def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None) -> n
     Raises TypeError for non-numeric input and ValueError for a wrong number
     of dimensions (``ndim`` may be one int or a tuple of allowed ints).
     """
+    if type(x) is np.ndarray and x.dtype.char in "fd" and (ndim is None or x.ndim == ndim):
+        return x  # already a float array: the common case inside a training loop, checked in ~0.2 us
     try:
         arr = np.asarray(x)
     except Exception as exc:  # ragged lists and other oddities

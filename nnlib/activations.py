@@ -158,7 +158,7 @@ def relu(z):
     ndarray, same shape as ``z``
     """
     z = as_float_array(z, "z")
-    return np.where(z > 0, z, 0.0).astype(z.dtype, copy=False)
+    return np.maximum(z, 0)  # z's dtype (0 is a weak scalar); NaN stays NaN, as in torch.relu
 
 
 def relu_grad(z):

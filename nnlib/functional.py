@@ -62,7 +62,7 @@ def dense_forward(X, W, b):
     return Z, (X, W, b)
 
 
-def dense_backward(dZ, cache):
+def dense_backward(dZ, cache, need_dX=True):
     """Backward pass of ``Z = X @ W + b``: ``dX = dZ @ W.T``, ``dW = X.T @ dZ``, ``db = sum_n dZ``.
 
     Each gradient has the shape of the array it belongs to; summing ``db`` over
@@ -73,10 +73,14 @@ def dense_backward(dZ, cache):
     dZ : array_like, (N, H)
         Upstream gradient dL/dZ.
     cache : tuple from ``dense_forward``
+    need_dX : bool, default True
+        False skips ``dX`` (returned as None).  The first layer of a network
+        gets the data as its input, and nobody needs the gradient of the data;
+        for a wide input that product costs as much as the forward pass.
 
     Returns
     -------
-    dX : ndarray, (N, D)
+    dX : ndarray, (N, D), or None
     dW : ndarray, (D, H)
     db : ndarray, (H,)
     """
@@ -84,7 +88,7 @@ def dense_backward(dZ, cache):
     dZ = as_float_array(dZ, "dZ", ndim=2)
     if dZ.shape != (X.shape[0], W.shape[1]):
         raise ValueError(f"dense_backward: dZ must have shape {(X.shape[0], W.shape[1])} like Z, got {dZ.shape}")
-    dX = dZ @ W.T  # (N, D)
+    dX = dZ @ W.T if need_dX else None  # (N, D)
     dW = X.T @ dZ  # (D, H)
     db = dZ.sum(axis=0)  # (H,)
     return dX, dW, db
@@ -98,7 +102,7 @@ _GRAD_FROM_OUTPUT = {
     "step": lambda A: np.zeros_like(A),
     "sigmoid": lambda A: A * (1.0 - A),  # sigmoid' = sigmoid (1 - sigmoid)
     "tanh": lambda A: 1.0 - A * A,  # tanh' = 1 - tanh^2
-    "relu": lambda A: (A > 0).astype(A.dtype),  # A > 0 exactly where Z > 0
+    "relu": lambda A: A > 0,  # A > 0 exactly where Z > 0; a bool mask (times dA gives dA's dtype)
 }
 
 

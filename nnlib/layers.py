@@ -6,10 +6,15 @@ Every layer follows one tiny protocol:
   backward pass needs (``training`` switches dropout and batch norm between
   their training and test behaviour);
 * ``backward(dY)`` takes ``dL/dY`` and returns ``dL/dX``; on the way it
-  **accumulates** the parameter gradients into ``grads`` with ``+=``;
+  **accumulates** the parameter gradients into ``grads`` with ``+=``.
+  ``backward(dY, need_dX=False)`` returns None instead of ``dL/dX``: a
+  network asks that of its first layer, whose input is the data (see
+  ``Sequential.backward``);
 * ``params`` and ``grads`` are dicts of arrays keyed by name ("W", "b",
   "gamma", "beta"), with matching shapes and dtypes; parameter-free layers
-  have empty dicts;
+  have empty dicts.  A layer always reaches its arrays through these dicts
+  (``self.params["W"]``), never through a copy of the reference kept
+  elsewhere: ``Sequential`` replaces them with views of one flat buffer;
 * ``zero_grad()`` sets every gradient back to zero, in place.
 
 Accumulating rather than overwriting is the same decision PyTorch and
@@ -51,9 +56,11 @@ class Layer:
         return self._cache
 
     def forward(self, X, training=True):  # pragma: no cover - every subclass overrides it
+        """Compute the layer's output for a batch X (N, D) and keep what backward needs."""
         raise NotImplementedError
 
-    def backward(self, dY):  # pragma: no cover - every subclass overrides it
+    def backward(self, dY, need_dX=True):  # pragma: no cover - every subclass overrides it
+        """Accumulate parameter gradients from ``dY = dL/dY``; return ``dL/dX`` (or None)."""
         raise NotImplementedError
 
 
@@ -89,6 +96,7 @@ class Dense(Layer):
         if init not in INITIALIZERS:
             raise ValueError(f"{where}: unknown init {init!r}; choose one of: {', '.join(sorted(INITIALIZERS))}")
         self.n_in, self.n_out, self.init = int(n_in), int(n_out), init
+        self._where = f"Dense({self.n_in}, {self.n_out})"  # for error messages
         W = INITIALIZERS[init](self.n_in, self.n_out, as_generator(rng)).astype(dtype)  # (n_in, n_out)
         self.params = {"W": W, "b": np.zeros(self.n_out, dtype=dtype)}  # b: (n_out,)
         self.grads = {name: np.zeros_like(p) for name, p in self.params.items()}
@@ -96,13 +104,13 @@ class Dense(Layer):
     def forward(self, X, training=True):
         """``Z = X @ W + b``; X (N, n_in) -> Z (N, n_out).  ``training`` has no effect."""
         X = as_float_array(X, "X")
-        check_shape(X, (None, self.n_in), "X", where=f"Dense({self.n_in}, {self.n_out})")
+        check_shape(X, (None, self.n_in), "X", where=self._where)
         Z, self._cache = F.dense_forward(X, self.params["W"], self.params["b"])
         return Z
 
-    def backward(self, dY):
-        """Accumulate ``dW = X.T @ dY`` and ``db = sum_n dY``; return ``dX = dY @ W.T`` (N, n_in)."""
-        dX, dW, db = F.dense_backward(dY, self._require_cache())
+    def backward(self, dY, need_dX=True):
+        """Accumulate ``dW = X.T @ dY`` and ``db = sum_n dY``; return ``dX = dY @ W.T`` (N, n_in), or None."""
+        dX, dW, db = F.dense_backward(dY, self._require_cache(), need_dX)
         self.grads["W"] += dW
         self.grads["b"] += db
         return dX
@@ -132,9 +140,10 @@ class Activation(Layer):
         A, self._cache = F.activation_forward(X, self.name, **self.kwargs)
         return A
 
-    def backward(self, dY):
-        """``dX = dY * f'(X)`` (softmax: its Jacobian-vector product)."""
-        return F.activation_backward(dY, self._require_cache())
+    def backward(self, dY, need_dX=True):
+        """``dX = dY * f'(X)`` (softmax: its Jacobian-vector product); None when not needed."""
+        cache = self._require_cache()
+        return F.activation_backward(dY, cache) if need_dX else None
 
     def __repr__(self):
         extra = "".join(f", {k}={v!r}" for k, v in self.kwargs.items())
@@ -165,9 +174,10 @@ class Dropout(Layer):
         Y, self._cache = F.dropout_forward(X, self.p, self.rng, training)
         return Y
 
-    def backward(self, dY):
-        """Gradient flows only through the kept units, scaled by ``1/(1-p)``."""
-        return F.dropout_backward(dY, self._require_cache())
+    def backward(self, dY, need_dX=True):
+        """Gradient flows only through the kept units, scaled by ``1/(1-p)``; None when not needed."""
+        cache = self._require_cache()
+        return F.dropout_backward(dY, cache) if need_dX else None
 
     def __repr__(self):
         return f"Dropout(p={self.p})"
@@ -212,12 +222,12 @@ class BatchNorm(Layer):
         )
         return Y
 
-    def backward(self, dY):
-        """Accumulate ``dgamma`` and ``dbeta``; return ``dX`` (N, n)."""
+    def backward(self, dY, need_dX=True):
+        """Accumulate ``dgamma`` and ``dbeta``; return ``dX`` (N, n), or None when not needed."""
         dX, dgamma, dbeta = F.batchnorm_backward(dY, self._require_cache())
         self.grads["gamma"] += dgamma
         self.grads["beta"] += dbeta
-        return dX
+        return dX if need_dX else None
 
     def __repr__(self):
         return f"BatchNorm({self.n}, momentum={self.momentum}, eps={self.eps})"

@@ -298,7 +298,7 @@ def categorical_cross_entropy_grad(y_pred, y_true):
 
 
 def _targets_for_logits(z, y_true, loss):
-    """(N, C) logits and (N, C) targets; integer labels (N,) become one-hot rows."""
+    """(N, C) logits and targets: (N,) intp labels, or (N, C) rows in z's dtype."""
     z = as_float_array(z, "y_pred")
     if z.ndim != 2 or z.shape[0] == 0:
         raise ValueError(f"{loss}: y_pred must be 2-D logits (N, C), got shape {z.shape}")
@@ -308,11 +308,10 @@ def _targets_for_logits(z, y_true, loss):
         # Integer class labels, one per sample.
         if y.shape[0] != n:
             raise ValueError(f"{loss}: integer labels y_true must have shape ({n},) to match y_pred {z.shape}, got {y.shape}")
-        if not np.issubdtype(y.dtype, np.number) or np.any(y != np.round(y)) or np.any((y < 0) | (y >= c)):
+        whole = y.dtype.kind in "iu" or (y.dtype.kind == "f" and np.all(y == np.round(y)))
+        if not whole or y.min() < 0 or y.max() >= c:
             raise ValueError(f"{loss}: integer labels y_true must be whole numbers in [0, {c - 1}], got {np.unique(y)[:10].tolist()}")
-        onehot = np.zeros_like(z)  # (N, C)
-        onehot[np.arange(n), y.astype(np.intp)] = 1.0
-        return z, onehot
+        return z, y.astype(np.intp, copy=False)
     y = as_float_array(y, "y_true")
     if y.shape != z.shape:
         raise ValueError(
@@ -344,7 +343,10 @@ def softmax_cross_entropy(y_pred, y_true):
     float
     """
     z, y = _targets_for_logits(y_pred, y_true, "softmax_cross_entropy")
-    return float(-np.sum(y * _log_softmax(z)) / z.shape[0])
+    log_p = _log_softmax(z)  # (N, C)
+    if y.ndim == 1:  # labels: pick each row's log-probability of its class
+        return float(-np.sum(log_p[np.arange(len(y)), y]) / z.shape[0])
+    return float(-np.sum(y * log_p) / z.shape[0])
 
 
 def softmax_cross_entropy_grad(y_pred, y_true):
@@ -356,6 +358,10 @@ def softmax_cross_entropy_grad(y_pred, y_true):
     """
     z, y = _targets_for_logits(y_pred, y_true, "softmax_cross_entropy_grad")
     p = np.exp(_log_softmax(z))  # (N, C) softmax probabilities
+    if y.ndim == 1:  # labels: subtract the one-hot row without building it
+        p[np.arange(len(y)), y] -= 1
+        p /= z.shape[0]
+        return p
     return (p * np.sum(y, axis=1, keepdims=True) - y) / z.shape[0]
 
 

@@ -9,10 +9,26 @@ keyed ``"<layer index>.<name>"`` (``"0.W"``, ``"0.b"``, ``"2.W"``, ...).  The
 values are the very arrays the layers hold, so an optimizer that updates them
 in place trains the model.  Gradients accumulate (see ``nnlib.layers``); call
 ``zero_grad()`` before each backward pass.
+
+One buffer for all parameters
+-----------------------------
+When it is built, a ``Sequential`` moves the parameters of its
+``nnlib.layers`` layers into one flat array (and their gradients into
+another) and gives each layer reshaped *views* of it: ``layer.params["W"]``
+is still a (D, H) array, it just lives inside a longer one (its ``.base``).
+An optimizer then updates the whole network with one NumPy call per
+operation instead of one per parameter (see ``nnlib.optimizers``), which for
+a course-size network removes most of the time of an Adam step.  Layers
+reach their arrays through their dicts, so nothing else changes; keep that
+rule in a layer you write yourself.  (A copy of the model, e.g. by
+``copy.deepcopy``, gets separate arrays: it trains the same, one array at a
+time.)
 """
 from __future__ import annotations
 
 import numpy as np
+
+from nnlib.layers import Layer
 
 __all__ = ["Sequential", "count_parameters"]
 
@@ -42,6 +58,7 @@ class Sequential:
                 raise TypeError(
                     f"Sequential: layer {i} ({type(layer).__name__}) is not a layer: it has no {', '.join(missing)}"
                 )
+        _share_buffers(self.layers)
 
     def forward(self, X, training=True):
         """Run every layer in order; returns the output of the last one."""
@@ -49,14 +66,21 @@ class Sequential:
             X = layer.forward(X, training=training)
         return X
 
-    def backward(self, dY):
+    def backward(self, dY, need_dX=True):
         """Run every layer's backward in reverse order; returns ``dL/dX`` for the network input.
 
-        Parameter gradients accumulate into each layer's ``grads``.
+        Parameter gradients accumulate into each layer's ``grads``.  Training
+        needs only those: with ``need_dX=False`` the first layer (an
+        ``nnlib.layers`` layer) skips the gradient of the data and None is
+        returned, which saves a matrix product as large as the first
+        layer's forward pass.
         """
-        for layer in reversed(self.layers):
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer = self.layers[i]
+            if i == 0 and not need_dX and isinstance(layer, Layer):
+                return layer.backward(dY, need_dX=False)
             dY = layer.backward(dY)
-        return dY
+        return dY if need_dX else None
 
     def predict(self, X):
         """The forward pass in test mode (``training=False``: no dropout, running batch-norm statistics)."""
@@ -109,6 +133,35 @@ class Sequential:
             count = sum(p.size for p in layer.params.values())
             lines.append(f"  {text.ljust(width)}   {count} params" if layer.params else f"  {text}")
         return "Sequential(\n" + "".join(line + "\n" for line in lines) + f")  total {self.count_parameters()} parameters"
+
+
+def _share_buffers(layers) -> None:
+    """Move the layers' parameters and gradients into two flat arrays, when they can share them.
+
+    Each ``layer.params[name]`` (and ``layer.grads[name]``) is replaced by a
+    view of a flat array holding the same numbers, in the order of
+    ``parameters()``.  Only ``nnlib.layers`` layers take part (a layer of
+    your own may keep other references to its arrays), and only when they
+    all use one dtype.
+    """
+    owners = [layer for layer in layers if layer.params]
+    if not owners or not all(isinstance(layer, Layer) and layer.grads.keys() == layer.params.keys()
+                             for layer in owners):
+        return
+    dtypes = {a.dtype for layer in owners for d in (layer.params, layer.grads) for a in d.values()}
+    if len(dtypes) != 1:
+        return
+    (dtype,) = dtypes
+    size = sum(p.size for layer in owners for p in layer.params.values())
+    flat_params, flat_grads = np.empty(size, dtype), np.empty(size, dtype)  # (P,) each
+    start = 0
+    for layer in owners:
+        for name, p in layer.params.items():
+            for d, flat in ((layer.params, flat_params), (layer.grads, flat_grads)):
+                view = flat[start:start + p.size].reshape(p.shape)  # p.shape, a view into flat
+                view[...] = d[name]
+                d[name] = view
+            start += p.size
 
 
 def count_parameters(layer_sizes) -> int:

@@ -24,6 +24,19 @@ a parameter, starting at 1; ``g`` is its gradient and ``lr`` the learning rate.
 Updates are written with in-place NumPy operations (``out=``, ``*=``) and one
 scratch array per parameter at most: the arrays are as large as the weights,
 and training calls ``step`` thousands of times.
+
+One array instead of many
+-------------------------
+A rule costs a dozen NumPy calls, each with a fixed overhead of about a
+microsecond, per parameter; for a course-size network (a few thousand
+weights per array) that overhead, not the arithmetic, is most of a step.
+``Sequential`` therefore keeps all its parameters in one flat buffer and its
+dicts hold reshaped views of it (see ``nnlib.network``).  When the arrays
+passed to ``step`` are such views, consecutive and without gaps, the rule is
+applied **once** to the whole flat span, and the per-parameter state arrays
+are views of flat state arrays.  The rules are elementwise, so the numbers
+are exactly those of the per-parameter loop, and ``self.state[key]`` looks
+the same either way.
 """
 from __future__ import annotations
 
@@ -79,6 +92,103 @@ def _paired(params, grads, where: str) -> list:
     return triples
 
 
+def _flat_span(arrays) -> np.ndarray | None:
+    """The 1-D array that ``arrays`` tile end to end, in this order, or None.
+
+    True for the views ``Sequential`` hands out: reshaped slices
+    ``flat[start:stop]`` of one C-contiguous 1-D buffer (their ``base``).
+    """
+    base = arrays[0].base
+    if base is None or base.ndim != 1 or not base.flags.c_contiguous:
+        return None
+    origin, itemsize = base.__array_interface__["data"][0], base.itemsize
+    start = (arrays[0].__array_interface__["data"][0] - origin) // itemsize
+    stop = start
+    for a in arrays:
+        if (a.base is not base or a.dtype != base.dtype or not a.flags.c_contiguous
+                or a.__array_interface__["data"][0] != origin + stop * itemsize):
+            return None
+        stop += a.size
+    return base[start:stop]  # (P,) a view: updating it updates every array
+
+
+class _FlatGroup:
+    """Parameters that are consecutive views of one flat buffer, stepped as a single array.
+
+    Built (and checked) on the first step that sees these arrays, then reused
+    as long as ``step`` receives the very same array objects.
+    """
+
+    def __init__(self, keys, params, grads, states, p, g, state):
+        self.keys, self.params, self.grads, self.states = keys, params, grads, states
+        self.p, self.g = p, g  # (P,) spans of all parameters and of all gradients
+        self.state = state  # {"step": t, name: (P,) array}: the flat version of every states[i]
+        self.ids = {"params": tuple(map(id, params)), "grads": tuple(map(id, grads)), "states": tuple(map(id, states))}
+
+    @classmethod
+    def build(cls, triples, optimizer_state: dict) -> _FlatGroup | None:
+        """A group for ``[(key, p, g), ...]``, or None when the arrays are separate."""
+        if len(triples) < 2:
+            return None
+        keys, params, grads = (tuple(column) for column in zip(*triples))
+        p, g = _flat_span(params), _flat_span(grads)
+        if p is None or g is None or p.dtype != g.dtype:
+            return None
+        states = [optimizer_state.get(key) for key in keys]
+        if all(s is None for s in states):  # first step: no state yet
+            states = [optimizer_state.setdefault(key, {"step": 0}) for key in keys]
+            return cls(keys, params, grads, states, p, g, {"step": 0})
+        # Later steps with new dicts of the same arrays: the state must be flat too.
+        if any(s is None or s.keys() != states[0].keys() or s["step"] != states[0]["step"] for s in states):
+            return None
+        state = {"step": states[0]["step"]}
+        for name in states[0]:
+            if name != "step":
+                pieces = [s[name] for s in states]
+                if any(a.shape != q.shape for a, q in zip(pieces, params)):
+                    return None
+                state[name] = _flat_span(pieces)
+                if state[name] is None:
+                    return None
+        return cls(keys, params, grads, states, p, g, state)
+
+    def serves(self, params, grads, optimizer_state: dict) -> bool:
+        """Are these the arrays (and the state dicts) this group was built for?
+
+        Compared by identity (``id``), which costs next to nothing: the group
+        holds the arrays, so their ids cannot be reused by other objects.
+        """
+        if isinstance(params, Mapping) and isinstance(grads, Mapping):
+            if tuple(params) != self.keys or len(grads) != len(params):
+                return False
+            ps, gs = params.values(), map(grads.get, self.keys)
+        elif isinstance(params, (list, tuple)) and isinstance(grads, (list, tuple)):
+            ps, gs = params, grads
+        else:
+            return False
+        return (tuple(map(id, ps)) == self.ids["params"] and tuple(map(id, gs)) == self.ids["grads"]
+                and tuple(map(id, map(optimizer_state.get, self.keys))) == self.ids["states"])
+
+    def step(self, update) -> None:
+        """One call of the rule ``update(p, g, state)`` on the whole span."""
+        self.state["step"] += 1
+        update(self.p, self.g, self.state)
+        for s in self.states:
+            s["step"] = self.state["step"]
+        if len(self.state) != len(self.states[0]):  # the rule created state arrays: share them out
+            self._share_state()
+
+    def _share_state(self) -> None:
+        """Give each parameter's state dict its piece (a view) of every flat state array."""
+        for name, flat in self.state.items():
+            if name == "step" or name in self.states[0]:
+                continue
+            start = 0
+            for s, p in zip(self.states, self.params):
+                s[name] = flat[start:start + p.size].reshape(p.shape)  # p.shape, a view
+                start += p.size
+
+
 class Optimizer:
     """Base class: learning rate, per-parameter state and the ``step`` loop.
 
@@ -87,6 +197,7 @@ class Optimizer:
     """
 
     _hyperparameters: tuple[str, ...] = ("lr",)
+    _flat: _FlatGroup | None = None  # the arrays of the last step, when they share one flat buffer
 
     def __init__(self, lr):
         check_positive(lr, "lr")
@@ -113,9 +224,21 @@ class Optimizer:
             Float arrays, changed in place.
         grads : same container as ``params``
             ``grads[key]`` has the shape of ``params[key]``; never modified.
+
+        When the arrays are consecutive views of one flat buffer (as
+        ``Sequential`` makes them), the rule runs once on the whole buffer.
         """
-        where = f"{type(self).__name__}.step"
-        for key, p, g in _paired(params, grads, where):
+        if self._flat is None or not self._flat.serves(params, grads, self.state):
+            where = f"{type(self).__name__}.step"
+            triples = _paired(params, grads, where)
+            self._flat = _FlatGroup.build(triples, self.state)
+            if self._flat is None:  # separate arrays: one update per parameter
+                self._step_each(triples, where)
+                return
+        self._flat.step(self._update)
+
+    def _step_each(self, triples, where: str) -> None:
+        for key, p, g in triples:
             state = self.state.get(key)
             if state is None:
                 state = self.state[key] = {"step": 0}
@@ -128,6 +251,7 @@ class Optimizer:
     def reset(self) -> None:
         """Forget all per-parameter state (momentum, averages, step counts)."""
         self.state.clear()
+        self._flat = None
 
     zero_state = reset
 

@@ -17,6 +17,9 @@ For every batch::
     model.backward(loss_grad(Y, yb))         # fills model.gradients()
     optimizer.step(model.parameters(), model.gradients())
 
+(:func:`fit` calls ``backward(..., need_dX=False)`` on models that take it,
+such as ``Sequential``: training never uses the gradient of the data.)
+
 :func:`fit` runs this loop, records a :class:`History` and shows one progress
 bar over the epochs (``tqdm.auto``: a widget in Jupyter, a text bar in a
 terminal).  Callbacks such as :class:`nnlib.regularization.EarlyStopping` are
@@ -24,9 +27,10 @@ asked after every epoch whether to stop.
 """
 from __future__ import annotations
 
-import os
-
+import functools
+import inspect
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 
@@ -167,6 +171,9 @@ def _accuracy_for(loss_name):
     threshold = _BINARY_THRESHOLD.get(loss_name)
 
     def accuracy(y_pred, y_true):
+        if y_pred.ndim == 2 and y_pred.shape[1] > 1 and y_true.ndim == 1 and y_true.dtype.kind in "iu":
+            # class scores against integer labels, once per batch: count the hits directly
+            return np.count_nonzero(y_pred.argmax(axis=1) == y_true) / y_true.shape[0]
         if threshold is None or (y_pred.ndim == 2 and y_pred.shape[1] > 1):
             return _label_accuracy(y_pred, y_true)
         # labels 0/1 (BCE) and -1/+1 (hinge) both sit on either side of 0
@@ -294,6 +301,7 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
 
     history = History(metric_name=metric_name)
     params, grads = model.parameters(), model.gradients()  # the models' own arrays, fetched once
+    backward = _backward_without_dX(model)
     _call(callbacks, "on_train_begin", history, model)
 
     # No bar while nbgrader grades: a widget bar in a graded notebook can stall grading (nbgrader #1359).
@@ -313,7 +321,7 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
             Y = model.forward(Xb, training=True)  # (B, C)
             yb = _like_output(y[idx], Y)
             batch_loss = float(loss_fn(Y, yb))
-            model.backward(loss_grad_fn(Y, yb))
+            backward(loss_grad_fn(Y, yb))
             optimizer.step(params, grads)
             history.n_updates += 1
             loss_sum += batch_loss * len(idx)
@@ -346,6 +354,15 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
     bar.close()
     _call(callbacks, "on_train_end", history, model)
     return history
+
+
+def _backward_without_dX(model):
+    """``model.backward``, told to skip the gradient of the input data when it accepts ``need_dX``."""
+    try:
+        takes_flag = "need_dX" in inspect.signature(model.backward).parameters
+    except (TypeError, ValueError):  # a builtin or otherwise opaque backward
+        takes_flag = False
+    return functools.partial(model.backward, need_dX=False) if takes_flag else model.backward
 
 
 def _call(callbacks, hook: str, history, model) -> None:
