@@ -104,6 +104,17 @@ def test_is_a_blitted_explorer_frame_identical_to_a_full_redraw():
     np.testing.assert_array_equal(pixels(png(w)), full_redraw(w))
 
 
+def test_is_a_function_revisited_drawn_from_its_cached_background_exactly():
+    """Switching back to a function reuses its background: is the frame the same as a full draw?"""
+    w = ActivationExplorer(name="sigmoid")
+    first = pixels(png(w))
+    w.controls["name"].value = "tanh"
+    w.controls["name"].value = "sigmoid"
+    assert len(w._backgrounds) == 2  # one rendered background per function seen, reused on return
+    np.testing.assert_array_equal(pixels(png(w)), first)
+    np.testing.assert_array_equal(pixels(png(w)), full_redraw(w))
+
+
 def test_does_hide_keep_a_control_off_the_screen():
     """Can a lecturer hide the dropdown, and is an unknown name rejected?"""
     w = ActivationExplorer(name="relu", hide=("name",))
