@@ -97,6 +97,13 @@ def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
         args.extend([how, path, path])
         made.add(path)
 
+    # The private /tmp comes first: binds made later are mounted on top of it, so a course or a
+    # virtual environment that itself lives under /tmp (a CI checkout, pytest's tmp_path) stays visible.
+    tmp_bytes = str(limits.file_size_mb * 4 * 1024 * 1024)  # a few files' worth of scratch space
+    args += ["--size", tmp_bytes, "--perms", "1777", "--tmpfs", "/tmp",
+             "--size", tmp_bytes, "--perms", "1777", "--tmpfs", "/dev/shm",
+             "--perms", "0777", "--dir", HOME]
+    made |= {"/tmp", "/dev/shm", HOME}
     bind("--ro-bind", "/usr")
     for name in _LINKS:
         path = Path("/") / name
@@ -109,11 +116,6 @@ def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
             bind("--ro-bind", f"/etc/{name}")
     for folder in python_dirs() + package_dirs():
         bind("--ro-bind", folder)
-    tmp_bytes = str(limits.file_size_mb * 4 * 1024 * 1024)  # a few files' worth of scratch space
-    args += ["--size", tmp_bytes, "--perms", "1777", "--tmpfs", "/tmp",
-             "--size", tmp_bytes, "--perms", "1777", "--tmpfs", "/dev/shm",
-             "--perms", "0777", "--dir", HOME]
-    made |= {"/tmp", "/dev/shm", HOME}
     for fd, path in files:
         for parent in reversed(Path(path).parents):
             if str(parent) not in made:
