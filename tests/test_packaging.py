@@ -49,3 +49,12 @@ def test_console_script_points_at_the_cli():
     """Does installing the distribution give the `nncourse` command?"""
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert data["project"]["scripts"]["nncourse"] == "autograder.cli:main"
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    """Does .ci/run run the very command the README's quick start gives for the tests?"""
+    readme = (ROOT / "README.md").read_text()
+    commands = [line.strip() for line in readme.splitlines() if line.strip().startswith("python3 -m venv .venv")]
+    test_command = next(c for c in commands if c.endswith("-m pytest"))
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_command in ci_lines
