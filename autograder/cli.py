@@ -47,27 +47,33 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     from autograder.grade import grade
-    from autograder.report import table, write_csv, write_summary
 
     course = find_course()
     started = time.perf_counter()
     results = grade(course, Path(args.submissions), args.chapter, jobs=args.jobs, timeout=args.timeout,
                     progress=not args.quiet, sandbox=not args.no_sandbox, limits=_limits(args))
-    out = course.grading / "reports" / args.chapter
+    _write_reports(course, args.chapter, results, started)
+    return 0
+
+
+def _write_reports(course, chapter: str, results, started: float) -> None:
+    """Grades CSV and class summary under grading/reports/<chapter>/, then the table and where things went."""
+    from autograder.report import table, write_csv, write_summary
+
+    out = course.grading / "reports" / chapter
     csv_path = write_csv(results, out / "grades.csv")
-    summary = write_summary(results, args.chapter, out)
+    summary = write_summary(results, chapter, out)
+    print()
     print(table(results))
-    print(f"\ngraded {len(results)} submissions in {time.perf_counter() - started:.1f} s")
+    print(f"\ngraded {len(results)} submissions in {time.perf_counter() - started:.0f} s")
     print(f"grades:   {csv_path}")
     print(f"summary:  {summary['html']}  ({summary['markdown'].name}, {summary['histogram'].name})")
-    print(f"feedback: {course.grading / 'feedback'}/<student>/{args.chapter}/{args.chapter}.html")
-    return 0
+    print(f"feedback: {course.grading / 'feedback'}/<student>/{chapter}/{chapter}.html")
 
 
 def cmd_demo(args) -> int:
     from autograder.grade import grade
     from autograder.release import release
-    from autograder.report import table, write_csv, write_summary
     from autograder.samples import write_samples
 
     source = find_course()
@@ -85,15 +91,7 @@ def cmd_demo(args) -> int:
     print(f"3/3 grade: {len(samples)} submissions with {args.jobs or 'all'} parallel jobs")
     results = grade(course, target / "submissions", chapter, jobs=args.jobs, timeout=args.timeout,
                     sandbox=not args.no_sandbox, limits=_limits(args))
-    out = course.grading / "reports" / chapter
-    write_csv(results, out / "grades.csv")
-    summary = write_summary(results, chapter, out)
-    print()
-    print(table(results))
-    print(f"\ndone in {time.perf_counter() - started:.0f} s")
-    print(f"grades CSV: {out / 'grades.csv'}")
-    print(f"summary:    {summary['html']}")
-    print(f"feedback:   {course.grading / 'feedback'}/<student>/{chapter}/{chapter}.html")
+    _write_reports(course, chapter, results, started)
     return 0
 
 
