@@ -109,7 +109,7 @@ def opened(request, lab_server, chromium, artifacts):
     page = chromium.new_page(viewport={"width": 1280, "height": 1000})
     try:
         try:
-            lab = labdriver.Notebook(page, lab_server.url, path)
+            lab = labdriver.Notebook(page, lab_server.url, path, expected_cells=len(cells))
             # A student runs the cells after a failing test cell too; the solution must run in one go.
             prompts = lab.run_all(continue_after_errors=path.startswith("course/"))
         except Exception:

@@ -205,6 +205,12 @@ LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension:plugin": {"autosave": False},
     # No "news" / "update available" toasts over the notebook (and no network).
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # The tests address cells by their position on the page.  JupyterLab's
+    # default windowing attaches off-screen cells to the page when it gets
+    # round to it; a CI run once counted 55 of 56 cells after Run All.  "none"
+    # attaches every cell when the notebook opens (it changes when cells are
+    # drawn, not how they run).
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
 }
 
 
@@ -287,7 +293,8 @@ class Notebook:
     renders one ``.jp-Cell`` per cell, in order).
     """
 
-    def __init__(self, page, server_url: str, path: str, timeout_ms: int = 60_000):
+    def __init__(self, page, server_url: str, path: str, timeout_ms: int = 60_000,
+                 expected_cells: int | None = None):
         self.page = page
         self.path = path
         self.timeout_ms = timeout_ms
@@ -296,7 +303,17 @@ class Notebook:
         self.panel = page.locator(".jp-NotebookPanel").first
         self.cells = self.panel.locator(".jp-Notebook .jp-Cell")
         self.cells.first.wait_for()
+        if expected_cells is not None:
+            self._wait_cell_count(expected_cells)
         self._wait_kernel_ready()
+
+    def _wait_cell_count(self, expected: int) -> None:
+        """Wait until the page shows ``expected`` cells (the file's count), so indexes line up."""
+        deadline = time.monotonic() + self.timeout_ms / 1000
+        while (shown := self.cells.count()) != expected:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.path}: the page shows {shown} cells, the file has {expected}")
+            time.sleep(0.1)
 
     # -- kernel -----------------------------------------------------------------
     def _wait_kernel_ready(self) -> None:
