@@ -3,7 +3,8 @@
 Steps (each one nbgrader's own command, run in the course root):
 
 1. ``generate_assignment`` into ``grading/release`` records the chapter's test
-   cells and points in the gradebook (``course/`` is left untouched);
+   cells and points in the gradebook (``course/`` is left untouched); skipped
+   when neither the source notebook nor the nbgrader configuration changed;
 2. submissions are checked and copied into ``grading/submitted``
    (:mod:`autograder.submissions`): broken files are graded 0 with a reason;
 3. ``autograde`` runs in ``jobs`` parallel processes, each given a batch of
@@ -15,16 +16,20 @@ Steps (each one nbgrader's own command, run in the course root):
    test-cell outputs; :mod:`autograder.report` writes the CSV and summary.
 
 Isolation (:mod:`autograder.sandbox`): nbgrader runs every notebook on the
-``nncourse-sandbox`` kernel (bubblewrap, resource limits), and after step 3
-each graded submission is *re-checked* in a fresh sandbox; the grader judges
-the raw outputs itself, overrides (in the gradebook) any test cell the
-notebook scored higher than the re-check, and flags the submission.
+``nncourse-sandbox`` kernel (bubblewrap, resource limits, no network), and
+after step 3 each graded submission is *re-checked* in a fresh sandboxed
+process; the grader judges the raw outputs itself, overrides (in the
+gradebook) any test cell the notebook scored higher than the re-check, and
+flags the submission.  Each job has one warm sandbox
+(:mod:`autograder.sandbox.pool`) that forks its kernels and re-checks from a
+state where everything is already imported.
 
 A submission nbgrader gives up on (a kernel that never answers, a kernel that
 dies) has no autograded notebook: it is listed as ``failed: <reason>`` with 0.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -43,6 +48,8 @@ from autograder.release import generate
 from autograder.sandbox import isolation_available
 from autograder.sandbox.kernelspec import nbgrader_args, write_kernelspec
 from autograder.sandbox.limits import Limits
+from autograder.sandbox.pool import SandboxPool
+from autograder.sandbox.pool import available as warm_available
 from autograder.submissions import Intake, collect, place
 
 _STARTING = re.compile(r"Converting notebook \S+/submitted/([^/]+)/")
@@ -99,7 +106,7 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
         print(UNISOLATED_WARNING, file=sys.stderr)
     work = course.grading
     (work / "logs").mkdir(parents=True, exist_ok=True)
-    generate(course, chapter, release_dir=work / "release")
+    _release_for_grading(course, chapter)
 
     with tempfile.TemporaryDirectory(prefix="nncourse-intake-") as scratch:
         intakes = collect(Path(submissions), chapter, Path(scratch))
@@ -108,13 +115,22 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
         place(intakes, chapter, work / "submitted")
     gradable = [i.student for i in intakes if i.ok]
 
-    env, kernel = {}, []
-    if isolated:
-        env, kernel = write_kernelspec(work, limits), nbgrader_args()
-    logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress, env, kernel)
-    reasons = _failure_reasons(logs)
-    graded = [s for s in gradable if (work / "autograded" / s / chapter / f"{chapter}.ipynb").exists()]
-    rechecks = _recheck(course, chapter, graded, jobs, timeout, limits, isolated)
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if gradable and warm_available():
+            size = len(_batches(gradable, jobs))
+            pool = stack.enter_context(SandboxPool(work / "sandboxes", size, limits, isolated))
+        env, kernel = {}, []
+        if isolated or pool is not None:
+            env, kernel = write_kernelspec(work, limits), nbgrader_args()
+            if not isolated:
+                env["NNCOURSE_NO_SANDBOX"] = "1"  # a cold start (server unreachable) runs unisolated too
+        batch_env = (lambda i: {**env, **pool.environment(i)}) if pool is not None else (lambda i: env)
+        batch_args = (lambda i: kernel + pool.nbgrader_args(i)) if pool is not None else (lambda i: kernel)
+        logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress, batch_env, batch_args)
+        reasons = _failure_reasons(logs)
+        graded = [s for s in gradable if (work / "autograded" / s / chapter / f"{chapter}.ipynb").exists()]
+        rechecks = _recheck(course, chapter, graded, jobs, timeout, limits, isolated, pool)
     if graded:
         _in_batches(course, ["generate_feedback", chapter, "--force"], graded, jobs)
     results = [_result(course, chapter, intake, reasons) for intake in intakes]
@@ -127,10 +143,48 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
     return results
 
 
+def _release_for_grading(course: Course, chapter: str) -> None:
+    """``generate_assignment`` into ``grading/release``, unless nothing it depends on changed.
+
+    It takes seconds (an nbgrader start-up and a notebook conversion) and its
+    result depends only on the source notebook and the nbgrader configuration:
+    a digest of both is kept next to the released notebook, and the step is
+    skipped when it matches and the gradebook still knows the chapter.
+    """
+    import hashlib
+
+    released = course.grading / "release" / chapter / f"{chapter}.ipynb"
+    stamp = released.with_name(".nncourse-source.sha256")
+    digest = hashlib.sha256(course.source_notebook(chapter).read_bytes()
+                            + (course.root / "nbgrader_config.py").read_bytes()).hexdigest()
+    if released.exists() and stamp.exists() and stamp.read_text() == digest and _in_gradebook(course, chapter):
+        return
+    generate(course, chapter, release_dir=course.grading / "release")
+    stamp.write_text(digest)
+
+
+def _in_gradebook(course: Course, chapter: str) -> bool:
+    """Does the gradebook hold the chapter's notebook with its graded cells?"""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    if not (course.grading / "gradebook.db").exists():
+        return False
+    try:
+        with Gradebook(_db_url(course)) as gb:
+            return bool(gb.find_notebook(chapter, chapter).grade_cells)
+    except MissingEntry:
+        return False
+
+
 # -- the re-check ----------------------------------------------------------
 
-def _recheck(course, chapter, students, jobs, timeout, limits, isolated) -> dict:
-    """student -> (flags, sandbox-only grade ids); overrides inflated test-cell scores in the gradebook."""
+def _recheck(course, chapter, students, jobs, timeout, limits, isolated, pool=None) -> dict:
+    """student -> (flags, sandbox-only grade ids); overrides inflated test-cell scores in the gradebook.
+
+    With a warm ``pool`` each server re-checks one batch of students in turn
+    (a server serves one request at a time); without, each re-check is a new
+    sandboxed process.
+    """
     from autograder.sandbox.verdict import judge, notebook_flags, plan, run_recheck
 
     if not students:
@@ -139,16 +193,26 @@ def _recheck(course, chapter, students, jobs, timeout, limits, isolated) -> dict
     released = nbformat.read(course.grading / "release" / chapter / f"{chapter}.ipynb", as_version=4)
     seconds = float(timeout or 60)
 
-    def one(student):
+    def one(student, server=None):
         path = course.grading / "submitted" / student / chapter / f"{chapter}.ipynb"
         submitted = nbformat.read(path, as_version=4)
         the_plan = plan(source, released, submitted, seconds)
         wall = 2 * seconds + 6 * len(the_plan["exercises"]) + 10
-        result, why = run_recheck(the_plan, limits, wall, isolated)
+        if server is None:
+            result, why = run_recheck(the_plan, limits, wall, isolated)
+        else:
+            result, why = pool.recheck(server, the_plan, wall)
         return student, notebook_flags(released, submitted), judge(the_plan, result, why)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        outcomes = list(pool.map(one, students))
+    if pool is None:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+            outcomes = list(threads.map(one, students))
+    else:
+        batches = _batches(students, pool.size)
+        with ThreadPoolExecutor(max_workers=len(batches)) as threads:
+            done = threads.map(lambda ib: [one(s, ib[0]) for s in ib[1]], enumerate(batches))
+            by_student = {o[0]: o for batch in done for o in batch}
+        outcomes = [by_student[s] for s in students]
     return _apply_rechecks(course, chapter, outcomes)
 
 
@@ -215,17 +279,22 @@ def _exclude_all_but(course: Course, batch: list[str]) -> str:
 
 
 def _in_batches(course: Course, args: list[str], students: list[str], jobs: int,
-                on_done=None, env: dict | None = None) -> list[str]:
+                on_done=None, env=None, batch_args=None) -> list[str]:
     """Run ``nbgrader ARGS`` once per batch of students, concurrently; returns each batch's log.
 
     ``on_done(student)`` is called as each student's notebook is finished: nbgrader
     logs when it *starts* a student, so a student is done when the next one starts
-    (or when the process ends).
+    (or when the process ends).  ``env``: extra environment, a dict or a function
+    of the batch's index (each batch has its own warm sandbox); ``batch_args``:
+    a function of the batch's index giving more nbgrader options.
     """
-    def run(batch: list[str]) -> str:
-        cmd = [sys.executable, "-m", "nbgrader", *args,
+    env_of = env if callable(env) else (lambda _index: env)
+
+    def run(index_batch) -> str:
+        index, batch = index_batch
+        cmd = [sys.executable, "-m", "nbgrader", *args, *(batch_args(index) if batch_args else []),
                f"--CourseDirectory.student_id_exclude={_exclude_all_but(course, batch)}"]
-        proc = subprocess.Popen(cmd, cwd=course.root, env=nbgrader_env(env), text=True,
+        proc = subprocess.Popen(cmd, cwd=course.root, env=nbgrader_env(env_of(index)), text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         lines, current = [], None
         for line in proc.stdout:
@@ -243,13 +312,14 @@ def _in_batches(course: Course, args: list[str], students: list[str], jobs: int,
     batches = _batches(students, jobs)
     if not batches:
         return []
-    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
-        return list(pool.map(run, batches))
+    with ThreadPoolExecutor(max_workers=len(batches)) as threads:
+        return list(threads.map(run, enumerate(batches)))
 
 
 def _autograde_in_batches(course, chapter, students, jobs, timeout, progress, env=None,
-                          kernel=()) -> list[str]:
-    args = ["autograde", chapter, "--force", "--create", *kernel]
+                          batch_args=None) -> list[str]:
+    """``nbgrader autograde`` in batches; ``batch_args(i)``: batch ``i``'s kernel options."""
+    args = ["autograde", chapter, "--force", "--create"]
     if timeout is not None:
         args.append(f"--Execute.timeout={int(timeout)}")
     bar = tqdm(total=len(students), desc=f"grading {chapter}", unit="student", disable=not progress)
@@ -260,7 +330,7 @@ def _autograde_in_batches(course, chapter, students, jobs, timeout, progress, en
             bar.update(1)
 
     try:
-        logs = _in_batches(course, args, students, jobs, on_done=tick, env=env)
+        logs = _in_batches(course, args, students, jobs, on_done=tick, env=env, batch_args=batch_args)
     finally:
         bar.close()
     log_file = course.grading / "logs" / f"autograde-{chapter}.log"

@@ -4,6 +4,9 @@
 - :mod:`~autograder.sandbox.bwrap`: what a sandbox sees and who it runs as;
 - :mod:`~autograder.sandbox.kernel` / ``kernel_inner`` / ``kernelspec``: the
   ``nncourse-sandbox`` Jupyter kernel nbgrader runs notebooks on;
+- :mod:`~autograder.sandbox.server` (inside) and
+  :mod:`~autograder.sandbox.pool` (the grader): one warm sandbox per grading
+  job that forks each kernel and re-check from an already-imported state;
 - :mod:`~autograder.sandbox.recheck` (inside) and
   :mod:`~autograder.sandbox.verdict` (the grader): the re-check whose verdict
   the student's code cannot forge; :mod:`~autograder.sandbox.encode` is their

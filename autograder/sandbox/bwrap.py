@@ -14,8 +14,11 @@ The sandbox is a new, empty root filesystem in which only these are mounted:
 - a fresh ``/proc`` of a new PID namespace (it sees and can signal only its own
   processes), a minimal ``/dev``, new IPC and UTS namespaces.
 
-The network namespace is shared: Jupyter's kernel talks to nbgrader over
-loopback TCP.  Inside, the command runs as an unprivileged user id of its own
+Network: when the kernel's sockets are Unix socket files (Jupyter's ``ipc``
+transport, as ``nncourse grade`` asks for), their folder is bound in and the
+sandbox gets a network namespace of its own with nothing in it; otherwise
+(a kernel on TCP) the network namespace is shared, as the kernel must talk to
+nbgrader over loopback.  Inside, the command runs as an unprivileged user id of its own
 (``1_000_000 + the launcher's pid``), with no capabilities and
 ``no_new_privs``, so ``RLIMIT_NPROC`` applies and counts only this sandbox.
 
@@ -79,13 +82,25 @@ def environment(passed: dict | None = None) -> dict:
 
 
 def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
-            files: Sequence[tuple[int, str]] = ()) -> list[str]:
-    """The ``bwrap ... -- argv`` list; ``files`` are (fd, path) copied into the sandbox."""
+            files: Sequence[tuple[int, str]] = (), pid1: bool = False,
+            sockets: str | None = None) -> list[str]:
+    """The ``bwrap ... -- argv`` list; ``files`` are (fd, path) copied into the sandbox.
+
+    ``pid1``: ``argv`` itself becomes PID 1 of the sandbox (the warm server,
+    :mod:`autograder.sandbox.server`), instead of bubblewrap's own small init.
+    ``sockets``: a folder where the kernel's ZeroMQ sockets are Unix socket
+    files (Jupyter's ``ipc`` transport); it is bound read-write and the
+    sandbox gets a network namespace of its own, with no way out.
+    """
     bwrap = bwrap_path()
     if bwrap is None:
         raise RuntimeError("bubblewrap (bwrap) is not installed")
     args = [bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
             "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev"]
+    if pid1:
+        args.append("--as-pid-1")
+    if sockets is not None:
+        args.append("--unshare-net")
     made: set = {"/", "/proc", "/dev"}
 
     def bind(how: str, path: str) -> None:
@@ -124,6 +139,8 @@ def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
         args += ["--perms", "0644", "--file", str(fd), path]
     workdir = str(Path(workdir).resolve())
     bind("--bind", workdir)
+    if sockets is not None:
+        bind("--bind", str(Path(sockets).resolve()))
     args += ["--chdir", workdir]
     if os.geteuid() == 0 and shutil.which("setpriv"):
         # bwrap as root keeps its capabilities for the command: setpriv drops them all and
@@ -149,7 +166,17 @@ def _owner(path: Path) -> int:
 
 
 def _give(workdir: Path, uid: int) -> None:
-    """Make the working folder (and what it holds) the sandbox user's: it may write there only."""
+    """Make the working folder (and what it holds) the sandbox user's: it may write there only.
+
+    Refuses a folder that holds the repository, the Python installation or a
+    git checkout: a kernel started from the wrong folder must fail, not hand
+    the instructor's files to the sandbox user.
+    """
+    workdir = Path(workdir).resolve()
+    precious = [Path(d) for d in package_dirs() + python_dirs()]
+    if (workdir / ".git").exists() or any(d == workdir or workdir in d.parents for d in precious):
+        raise RuntimeError(f"refusing to give {workdir} to the sandbox user: it holds the course or Python itself; "
+                           "a sandboxed kernel must start in a student's own folder")
     for root, dirs, files in os.walk(workdir):
         for name in [*dirs, *files]:
             os.lchown(os.path.join(root, name), uid, uid)
@@ -157,7 +184,7 @@ def _give(workdir: Path, uid: int) -> None:
 
 
 def launch(argv: Sequence[str], workdir: Path, limits: Limits, env: dict,
-           files: Sequence[tuple[int, str]] = ()) -> NoReturn:
+           files: Sequence[tuple[int, str]] = (), sockets: str | None = None) -> NoReturn:
     """Replace this process with ``argv`` running in the sandbox, limits applied.
 
     SIGINT is ignored from here on: Jupyter interrupts a kernel by signalling
@@ -169,7 +196,7 @@ def launch(argv: Sequence[str], workdir: Path, limits: Limits, env: dict,
     privileged = os.geteuid() == 0 and shutil.which("setpriv") is not None
     if privileged:
         _give(Path(workdir), uid)
-    cmd = command(argv, Path(workdir), uid, limits, files)
+    cmd = command(argv, Path(workdir), uid, limits, files, sockets=sockets)
     for fd, _ in files:
         os.set_inheritable(fd, True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)

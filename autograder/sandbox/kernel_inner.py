@@ -11,6 +11,11 @@ from __future__ import annotations
 import os
 
 
+# No IPython history: a graded notebook's inputs are in the notebook, and writing each one to
+# SQLite (in a thread) costs time on every cell.
+OPTIONS = ["--HistoryManager.enabled=False"]
+
+
 def _cap_output(limit: int) -> None:
     from ipykernel.iostream import OutStream
 
@@ -29,11 +34,14 @@ def _cap_output(limit: int) -> None:
     OutStream.write = capped
 
 
-def main() -> None:
-    _cap_output(int(os.environ.get("NNCOURSE_OUTPUT_LIMIT", 8 * 1024 * 1024)))
+def main(argv: list[str] | None = None, output_limit: int | None = None) -> None:
+    """Run ipykernel (``argv``: its command line, default ``sys.argv``) with the output cap."""
+    if output_limit is None:
+        output_limit = int(os.environ.get("NNCOURSE_OUTPUT_LIMIT", 8 * 1024 * 1024))
+    _cap_output(output_limit)
     from ipykernel import kernelapp
 
-    kernelapp.launch_new_instance()
+    kernelapp.launch_new_instance(argv=argv)
 
 
 if __name__ == "__main__":

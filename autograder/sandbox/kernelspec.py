@@ -21,7 +21,8 @@ def write_kernelspec(folder: Path, limits: Limits) -> dict:
     spec_dir = Path(folder) / "kernels" / NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     spec = {
-        "argv": [sys.executable, "-m", "autograder.sandbox.kernel", limits.to_json(), "{connection_file}"],
+        # the launcher as a script, not ``-m``: no import of the autograder package on a warm start
+        "argv": [sys.executable, str(Path(__file__).with_name("kernel.py")), limits.to_json(), "{connection_file}"],
         "display_name": "Python 3 (nncourse sandbox)",
         "language": "python",
         "interrupt_mode": "signal",
@@ -32,5 +33,10 @@ def write_kernelspec(folder: Path, limits: Limits) -> dict:
 
 
 def nbgrader_args() -> list[str]:
-    """The nbgrader options that run every notebook on the sandboxed kernel."""
-    return [f"--Execute.kernel_name={NAME}"]
+    """The nbgrader options that run every notebook on the sandboxed kernel.
+
+    The kernel is stopped at once when the notebook is done (its outputs are
+    already in): a polite shutdown request costs a few tenths of a second per
+    notebook, and nothing the student's code does at exit can matter.
+    """
+    return [f"--Execute.kernel_name={NAME}", "--Execute.shutdown_kernel=immediate"]

@@ -138,7 +138,12 @@ def _check(engine, encode, spec, cases, expected, func) -> dict:
 
 
 def main() -> None:
-    plan = json.loads(sys.stdin.read())
+    """As a program: the plan on stdin, the result line on stdout."""
+    run(json.loads(sys.stdin.read()))
+
+
+def run(plan: dict) -> None:
+    """Run the plan (steps 2-6 above); writes the result line to fd 1 and ends the process."""
     from autograder import engine
     from autograder.isolation import TimeLimitExceeded, time_limit
     from autograder.sandbox import encode

@@ -8,6 +8,7 @@ The honest submissions must get exactly the scores they get alone.
 from __future__ import annotations
 
 import hashlib
+import socket
 import subprocess
 
 import nbformat
@@ -36,7 +37,7 @@ def _insert(nb, source):
     return nb
 
 
-def _corpus(course):
+def _corpus(course, port=1):
     released = nbformat.read(course.released_notebook(CH), as_version=4)
     answers = answer_sources(course, CH)
     full = fill(released, answers)
@@ -70,6 +71,23 @@ def _corpus(course):
         "huge_file": _insert(full, "try:\n    with open('big.bin', 'wb') as f:\n        for _ in range(2048):\n"
                                    "            f.write(b'x' * 2**20)\nexcept OSError as e:\n    print('FILE-LIMIT-HIT', e.errno)"),
         "prints_200mb": _insert(full, "import sys\nfor _ in range(200):\n    sys.stdout.write('y' * 2**20)"),
+        # Reach the grader's machine over the network (a port that listens on its loopback).
+        "uses_the_network": _insert(full, f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), "
+                                          "timeout=3)\n    print('NET-OPEN')\nexcept OSError:\n    print('NET-BLOCKED')"),
+        # Kernels of one grading job are forked by one warm server: leave something for the next student.
+        "plants_for_the_next": _insert(full, "import os, pathlib\nplant = \"print('PLANTED-RAN')\\n"
+                                             "import autograder; autograder.check = lambda *a, points=0, **k: points\\n\"\n"
+                                             "for folder in [os.path.expanduser('~/.ipython/profile_default/startup'), "
+                                             "'/tmp', os.getcwd()]:\n    try:\n        os.makedirs(folder, exist_ok=True)\n"
+                                             "        for name in ['00-plant.py', 'sitecustomize.py', 'usercustomize.py']:\n"
+                                             "            pathlib.Path(folder, name).write_text(plant)\n"
+                                             "    except OSError:\n        pass"),
+        # ... or go for the server itself: stop it, read its memory, trace it.
+        "attacks_the_server": _insert(full, "import ctypes, os, signal\nos.kill(1, signal.SIGSTOP)\nos.kill(1, signal.SIGTERM)\n"
+                                            "for f in ['/proc/1/environ', '/proc/1/maps']:\n    try:\n"
+                                            "        open(f, 'rb').read(1)\n        print('SERVER-READ', f)\n"
+                                            "    except OSError:\n        print('SERVER-SEALED', f)\n"
+                                            "print('PTRACE', ctypes.CDLL(None).ptrace(16, 1, 0, 0))"),
     }
     tamper = nbformat.from_dict(released)
     _cell(tamper, "step").source += TAMPER_LINE
@@ -113,6 +131,9 @@ EXPECTED = {
     "allocates_20gb": (FULL, "graded", ""),
     "huge_file": (FULL, "graded", ""),
     "prints_200mb": (None, "", ""),  # see test_printing_200mb_costs_at_most_its_own_grade
+    "plants_for_the_next": (FULL, "graded", ""),
+    "uses_the_network": (FULL, "graded", ""),
+    "attacks_the_server": (FULL, "graded", ""),
     "exits_hard": (0, "failed", "died"),
     "segfaults": (0, "failed", "died"),
     "swallows_interrupt": (0, "failed", "time limit"),
@@ -133,13 +154,17 @@ def _digest(folder):
 def graded(course_copy, tmp_path_factory):
     course = course_copy
     subs = tmp_path_factory.mktemp("hostile_class")
-    for student, nb in _corpus(course).items():
+    listening = socket.socket()  # something on the grader's loopback for "uses_the_network" to find
+    listening.bind(("127.0.0.1", 0))
+    listening.listen()
+    for student, nb in _corpus(course, port=listening.getsockname()[1]).items():
         (subs / student).mkdir()
         nbformat.write(nb, subs / student / f"{CH}.ipynb")
     repo_before = _digest(course.root / "solutions") | _digest(course.root / "course")
     subs_before = _digest(subs)
-    results = grade(course, subs, CH, jobs=2, timeout=5, progress=False,
-                    limits=Limits(memory_mb=1024, cpu_seconds=60, max_procs=48, file_size_mb=16, output_mb=4))
+    with listening:
+        results = grade(course, subs, CH, jobs=2, timeout=5, progress=False,
+                        limits=Limits(memory_mb=1024, cpu_seconds=60, max_procs=48, file_size_mb=16, output_mb=4))
     return {"course": course, "subs": subs, "results": {r.student: r for r in results},
             "repo_before": repo_before, "subs_before": subs_before}
 
@@ -193,6 +218,27 @@ def test_nothing_outside_its_folder_is_writable(graded):
     after = _digest(graded["course"].root / "solutions") | _digest(graded["course"].root / "course")
     assert after == graded["repo_before"]
     assert _digest(graded["subs"]) == graded["subs_before"]
+
+
+def test_nothing_left_behind_reaches_the_next_student(graded):
+    """Do files planted for the next kernel of the same warm server (IPython startup, sitecustomize) never run?"""
+    others = [s for s in EXPECTED if s != "plants_for_the_next"
+              and (graded["course"].grading / "autograded" / s / CH / f"{CH}.ipynb").exists()]
+    assert len(others) > 10
+    ran = [s for s in others if "PLANTED-RAN" in _output(graded, s)]
+    assert ran == []
+
+
+def test_no_network(graded):
+    """Can student code not reach the grader's machine over the network (a listening loopback port)?"""
+    assert "NET-BLOCKED" in _output(graded, "uses_the_network")
+
+
+def test_the_warm_server_cannot_be_stopped_read_or_traced(graded):
+    """Is the server that forks the kernels out of a student's reach (no memory read, no ptrace)?"""
+    text = _output(graded, "attacks_the_server")
+    assert text.count("SERVER-SEALED") == 2 and "SERVER-READ" not in text
+    assert "PTRACE -1" in text
 
 
 def test_limits_bite(graded):
