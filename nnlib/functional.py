@@ -58,11 +58,15 @@ def dense_forward(X, W, b):
         )
     if b.shape != (W.shape[1],):
         raise ValueError(f"dense_forward: b must have shape ({W.shape[1]},) to match W {W.shape}, got {b.shape}")
-    Z = X @ W + b  # (N, H)
+    Z = X @ W  # (N, H), a new array of our own
+    if Z.dtype == b.dtype:
+        Z += b  # added in place: no second (N, H) temporary, one pass less over the batch
+    else:  # e.g. float32 X and W with a float64 b: the sum is float64, as in X @ W + b
+        Z = Z + b
     return Z, (X, W, b)
 
 
-def dense_backward(dZ, cache, need_dX=True):
+def dense_backward(dZ, cache, need_dX=True, out=None):
     """Backward pass of ``Z = X @ W + b``: ``dX = dZ @ W.T``, ``dW = X.T @ dZ``, ``db = sum_n dZ``.
 
     Each gradient has the shape of the array it belongs to; summing ``db`` over
@@ -77,6 +81,10 @@ def dense_backward(dZ, cache, need_dX=True):
         False skips ``dX`` (returned as None).  The first layer of a network
         gets the data as its input, and nobody needs the gradient of the data;
         for a wide input that product costs as much as the forward pass.
+    out : pair of ndarrays ``(dW, db)``, optional
+        Arrays of shapes (D, H) and (H,) to write ``dW`` and ``db`` into
+        (NumPy's ``out=``) instead of new arrays; they are the ones returned.
+        ``Dense.backward`` passes its just-zeroed gradients here.
 
     Returns
     -------
@@ -89,8 +97,9 @@ def dense_backward(dZ, cache, need_dX=True):
     if dZ.shape != (X.shape[0], W.shape[1]):
         raise ValueError(f"dense_backward: dZ must have shape {(X.shape[0], W.shape[1])} like Z, got {dZ.shape}")
     dX = dZ @ W.T if need_dX else None  # (N, D)
-    dW = X.T @ dZ  # (D, H)
-    db = dZ.sum(axis=0)  # (H,)
+    dW_out, db_out = (None, None) if out is None else out
+    dW = np.matmul(X.T, dZ, out=dW_out)  # (D, H), X.T @ dZ
+    db = dZ.sum(axis=0, out=db_out)  # (H,)
     return dX, dW, db
 
 

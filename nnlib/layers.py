@@ -23,6 +23,14 @@ of a parameter) add up, and the training loop calls ``zero_grad()`` before
 each step.  The ``grads`` arrays are allocated once and only ever changed in
 place, so an optimizer may hold on to them.
 
+``zero_grad()`` also notes that the gradients are zero, so the next
+``Dense.backward`` writes ``X.T @ dY`` straight into ``grads["W"]`` (adding
+to zero changes nothing) instead of making a temporary and adding it: for a
+wide layer that temporary is as large as the weights.  This is what
+PyTorch's ``zero_grad(set_to_none=True)`` is for.  So add terms of your own
+(an L2 gradient, say) to ``grads`` *after* ``backward``, never between
+``zero_grad()`` and ``backward``.
+
 Layers never recompute the forward pass: backward uses the cache of the most
 recent forward call.
 """
@@ -40,15 +48,18 @@ __all__ = ["Layer", "Dense", "Activation", "Dropout", "BatchNorm"]
 class Layer:
     """Base class: empty ``params``/``grads``, ``zero_grad`` and the backward-before-forward guard."""
 
+    _grads_are_zero = False  # True from zero_grad() until the next backward writes into grads
+
     def __init__(self):
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
         self._cache = None
 
     def zero_grad(self) -> None:
-        """Reset every gradient to 0 in place (the arrays themselves are kept)."""
+        """Reset every gradient to 0 in place (the arrays themselves are kept), and note that they are 0."""
         for g in self.grads.values():
             g[...] = 0
+        self._grads_are_zero = True
 
     def _require_cache(self):
         if self._cache is None:
@@ -110,9 +121,19 @@ class Dense(Layer):
 
     def backward(self, dY, need_dX=True):
         """Accumulate ``dW = X.T @ dY`` and ``db = sum_n dY``; return ``dX = dY @ W.T`` (N, n_in), or None."""
-        dX, dW, db = F.dense_backward(dY, self._require_cache(), need_dX)
-        self.grads["W"] += dW
-        self.grads["b"] += db
+        cache = self._require_cache()
+        X = cache[0]
+        dY = as_float_array(dY, "dY")
+        if self._grads_are_zero and dY.dtype == X.dtype == self.grads["W"].dtype:
+            # Right after zero_grad(), 0 + dW is dW: the products go straight into the gradient
+            # arrays, which saves an (n_in, n_out) temporary and a pass over it.  (With mixed
+            # dtypes the += below keeps its own rounding.)
+            dX, _, _ = F.dense_backward(dY, cache, need_dX, out=(self.grads["W"], self.grads["b"]))
+        else:
+            dX, dW, db = F.dense_backward(dY, cache, need_dX)
+            self.grads["W"] += dW
+            self.grads["b"] += db
+        self._grads_are_zero = False
         return dX
 
     def __repr__(self):

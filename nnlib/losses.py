@@ -7,6 +7,10 @@ here comes as a pair:
 * ``loss_grad(y_pred, y_true) -> ndarray``: ``dL/dy_pred``, shaped like ``y_pred``,
   the first upstream gradient of backpropagation.
 
+``LOSSES`` maps each name to its pair.  A training loop needs both every
+batch; ``softmax_cross_entropy_with_grad`` (listed in ``LOSSES_WITH_GRAD``)
+returns both from one log-softmax.
+
 Reduction (the same as PyTorch's ``reduction="mean"``):
 
 * elementwise losses (mse, mae, huber, binary_cross_entropy,
@@ -56,9 +60,9 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_grad",
     "binary_cross_entropy_with_logits", "binary_cross_entropy_with_logits_grad",
     "categorical_cross_entropy", "categorical_cross_entropy_grad",
-    "softmax_cross_entropy", "softmax_cross_entropy_grad",
+    "softmax_cross_entropy", "softmax_cross_entropy_grad", "softmax_cross_entropy_with_grad",
     "hinge", "hinge_grad",
-    "LOSSES",
+    "LOSSES", "LOSSES_WITH_GRAD",
 ]
 
 EPS = 1e-12  # probability clipping for the cross-entropies on probabilities
@@ -343,10 +347,7 @@ def softmax_cross_entropy(y_pred, y_true):
     float
     """
     z, y = _targets_for_logits(y_pred, y_true, "softmax_cross_entropy")
-    log_p = _log_softmax(z)  # (N, C)
-    if y.ndim == 1:  # labels: pick each row's log-probability of its class
-        return float(-np.sum(log_p[np.arange(len(y)), y]) / z.shape[0])
-    return float(-np.sum(y * log_p) / z.shape[0])
+    return _cross_entropy_from_log_softmax(_log_softmax(z), y)
 
 
 def softmax_cross_entropy_grad(y_pred, y_true):
@@ -357,12 +358,48 @@ def softmax_cross_entropy_grad(y_pred, y_true):
     ``(softmax(z) * sum_c y_nc - y) / N`` is returned, which reduces to it.
     """
     z, y = _targets_for_logits(y_pred, y_true, "softmax_cross_entropy_grad")
-    p = np.exp(_log_softmax(z))  # (N, C) softmax probabilities
+    return _cross_entropy_grad_from_log_softmax(_log_softmax(z), y)
+
+
+def softmax_cross_entropy_with_grad(y_pred, y_true):
+    """``softmax_cross_entropy`` and ``softmax_cross_entropy_grad`` in one call: ``(L, dL/dz)``.
+
+    Both start from the same ``log softmax(z)``; a training loop that needs
+    both (``nnlib.training.fit`` does, every batch) computes it, and checks
+    the targets, once instead of twice.  The numbers are exactly those of
+    the two functions.
+
+    Parameters
+    ----------
+    y_pred : array_like, (N, C)
+        Logits z.
+    y_true : array_like, (N,) integer labels in [0, C) or (N, C) one-hot rows
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray, (N, C)
+    """
+    z, y = _targets_for_logits(y_pred, y_true, "softmax_cross_entropy")
+    log_p = _log_softmax(z)  # (N, C)
+    return _cross_entropy_from_log_softmax(log_p, y), _cross_entropy_grad_from_log_softmax(log_p, y)
+
+
+def _cross_entropy_from_log_softmax(log_p, y):
+    """``-1/N sum_n sum_c y_nc log p_nc`` from (N, C) log-probabilities; y as ``_targets_for_logits`` gives it."""
+    if y.ndim == 1:  # labels: pick each row's log-probability of its class
+        return float(-np.sum(log_p[np.arange(len(y)), y]) / log_p.shape[0])
+    return float(-np.sum(y * log_p) / log_p.shape[0])
+
+
+def _cross_entropy_grad_from_log_softmax(log_p, y):
+    """``(softmax(z) * sum_c y_nc - y) / N`` from (N, C) log-probabilities; (N, C)."""
+    p = np.exp(log_p)  # (N, C) softmax probabilities
     if y.ndim == 1:  # labels: subtract the one-hot row without building it
         p[np.arange(len(y)), y] -= 1
-        p /= z.shape[0]
+        p /= log_p.shape[0]
         return p
-    return (p * np.sum(y, axis=1, keepdims=True) - y) / z.shape[0]
+    return (p * np.sum(y, axis=1, keepdims=True) - y) / log_p.shape[0]
 
 
 # ---------------------------------------------------------------------- table
@@ -376,4 +413,10 @@ LOSSES = {
     "categorical_cross_entropy": (categorical_cross_entropy, categorical_cross_entropy_grad),
     "softmax_cross_entropy": (softmax_cross_entropy, softmax_cross_entropy_grad),
     "hinge": (hinge, hinge_grad),
+}
+
+# name -> loss_with_grad(y_pred, y_true) -> (loss, loss_grad), for the losses whose value and
+# gradient share most of their work (see softmax_cross_entropy_with_grad).
+LOSSES_WITH_GRAD = {
+    "softmax_cross_entropy": softmax_cross_entropy_with_grad,
 }

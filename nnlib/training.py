@@ -18,7 +18,10 @@ For every batch::
     optimizer.step(model.parameters(), model.gradients())
 
 (:func:`fit` calls ``backward(..., need_dX=False)`` on models that take it,
-such as ``Sequential``: training never uses the gradient of the data.)
+such as ``Sequential``: training never uses the gradient of the data.  It
+also copies each batch into one array reused for every batch, and gets the
+loss and its gradient in one call, ``nnlib.losses.LOSSES_WITH_GRAD``, when
+the two share their work, as softmax cross-entropy's do.)
 
 :func:`fit` runs this loop, records a :class:`History` and shows one progress
 bar over the epochs (``tqdm.auto``: a widget in Jupyter, a text bar in a
@@ -38,7 +41,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from nnlib._validation import as_float_array, as_generator
-from nnlib.losses import LOSSES
+from nnlib.losses import LOSSES, LOSSES_WITH_GRAD
 from nnlib.metrics import accuracy as _label_accuracy
 
 __all__ = ["History", "fit", "CLASSIFICATION_LOSSES"]
@@ -154,16 +157,30 @@ class History:
 # ----------------------------------------------------------------- choosing loss and metric
 
 def _resolve_loss(loss):
-    """``(name, loss_fn, loss_grad_fn)`` from a LOSSES name or a (loss, loss_grad) pair."""
+    """``(name, loss_fn, loss_with_grad_fn)`` from a LOSSES name or a (loss, loss_grad) pair.
+
+    ``loss_with_grad_fn(Y, y)`` returns ``(loss, dL/dY)``, what every batch
+    needs: ``LOSSES_WITH_GRAD`` has it in one step for the losses that
+    share work between the two (softmax cross-entropy); otherwise it calls
+    the pair one after the other.
+    """
     if isinstance(loss, str):
         if loss not in LOSSES:
             raise ValueError(f"fit: unknown loss {loss!r}; choose one of: {', '.join(sorted(LOSSES))}, "
                              "or pass a (loss, loss_grad) pair")
         loss_fn, grad_fn = LOSSES[loss]
-        return loss, loss_fn, grad_fn
+        return loss, loss_fn, LOSSES_WITH_GRAD.get(loss) or _one_after_the_other(loss_fn, grad_fn)
     if isinstance(loss, (tuple, list)) and len(loss) == 2 and all(callable(f) for f in loss):
-        return getattr(loss[0], "__name__", None), loss[0], loss[1]
+        return getattr(loss[0], "__name__", None), loss[0], _one_after_the_other(*loss)
     raise TypeError(f"fit: loss must be a name from nnlib.losses.LOSSES or a (loss, loss_grad) pair, got {loss!r}")
+
+
+def _one_after_the_other(loss_fn, grad_fn):
+    """``(Y, y) -> (loss_fn(Y, y), grad_fn(Y, y))``."""
+    def loss_with_grad(Y, y):
+        return loss_fn(Y, y), grad_fn(Y, y)
+
+    return loss_with_grad
 
 
 def _accuracy_for(loss_name):
@@ -271,7 +288,7 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
     epoch with a RuntimeWarning and ``history.diverged = True`` (a learning
     rate that is too large is the usual cause).
     """
-    loss_name, loss_fn, loss_grad_fn = _resolve_loss(loss)
+    loss_name, loss_fn, loss_with_grad_fn = _resolve_loss(loss)
     metric_name, metric_fn = _resolve_metric(metric, loss_name)
     X = as_float_array(X, "X")
     y = _targets(y, "y")
@@ -301,6 +318,7 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
 
     history = History(metric_name=metric_name)
     params, grads = model.parameters(), model.gradients()  # the models' own arrays, fetched once
+    batch = np.empty((batch_size, *X.shape[1:]), dtype=X.dtype)  # (B, D), refilled for every batch
     backward = _backward_without_dX(model)
     _call(callbacks, "on_train_begin", history, model)
 
@@ -316,12 +334,13 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
         loss_sum = metric_sum = 0.0
         for start in range(0, N, batch_size):
             idx = order[start:start + batch_size]  # (B,)
-            Xb = X[idx]  # (B, D)
+            Xb = _gather_rows(X, idx, batch)  # (B, D)
             model.zero_grad()
             Y = model.forward(Xb, training=True)  # (B, C)
             yb = _like_output(y[idx], Y)
-            batch_loss = float(loss_fn(Y, yb))
-            backward(loss_grad_fn(Y, yb))
+            loss_value, dY = loss_with_grad_fn(Y, yb)  # dY: (B, C)
+            batch_loss = float(loss_value)
+            backward(dY)
             optimizer.step(params, grads)
             history.n_updates += 1
             loss_sum += batch_loss * len(idx)
@@ -354,6 +373,16 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
     bar.close()
     _call(callbacks, "on_train_end", history, model)
     return history
+
+
+def _gather_rows(X, idx, batch):
+    """``X[idx]``, copied into the first ``len(idx)`` rows of ``batch`` and returned (a view of it).
+
+    Reusing one array spares a new (B, D) array every batch.  ``mode="clip"``
+    is there because the default mode first copies into a temporary of its
+    own; the indices come from a permutation of the rows, so none is clipped.
+    """
+    return np.take(X, idx, axis=0, out=batch[:len(idx)], mode="clip")
 
 
 def _backward_without_dX(model):
