@@ -126,6 +126,7 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
             if not isolated:
                 env["NNCOURSE_NO_SANDBOX"] = "1"  # a cold start (server unreachable) runs unisolated too
         batch_env = (lambda i: {**env, **pool.environment(i)}) if pool is not None else (lambda i: env)
+        kernel = [*kernel, f"--CappedExecute.max_bytes={limits.output_mb * 1024 * 1024}"]  # kept in the grader
         batch_args = (lambda i: kernel + pool.nbgrader_args(i)) if pool is not None else (lambda i: kernel)
         logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress, batch_env, batch_args)
         reasons = _failure_reasons(logs)

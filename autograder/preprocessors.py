@@ -1,13 +1,76 @@
 """nbgrader preprocessors nncourse adds to the standard pipeline.
 
-``LimitOutputBytes`` caps what one cell may store, whatever its number of
-lines: a submission printing 50 MB on one line would otherwise be kept whole
-in the autograded notebook and in every feedback page.
+``CappedExecute`` is nbgrader's ``Execute`` with a cap on the output it
+keeps per notebook, applied in the grader's own process as the messages
+arrive: the kernel's own cap (:mod:`autograder.sandbox.kernel_inner`) lives
+in the student's process, where it can be removed.  ``LimitOutputBytes``
+then caps what one cell may store, whatever its number of lines: a
+submission printing 50 MB on one line would otherwise be kept whole in the
+autograded notebook and in every feedback page.
 """
 from __future__ import annotations
 
-from nbgrader.preprocessors import NbGraderPreprocessor
+import nbformat
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Integer
+
+# Outputs that decide a grade are always kept (shortened): an error marks a test cell failed, and
+# a test cell's execute_result carries its partial credit.
+_DECISIVE = ("error", "execute_result")
+_DECISIVE_CHARS = 20_000
+
+
+class CappedExecute(Execute):
+    """nbgrader's ``Execute``, keeping at most ``max_bytes`` of output per notebook.
+
+    Past the cap, stream and display outputs are dropped (one note says so);
+    errors and execute results are still kept, shortened, since they decide
+    the grade.
+    """
+
+    max_bytes = Integer(8 * 1024 * 1024, help="output kept per notebook (bytes of text)").tag(config=True)
+
+    def reset_execution_trackers(self) -> None:
+        """Called by nbclient before each notebook runs: a fresh budget per notebook."""
+        super().reset_execution_trackers()
+        self._kept, self._noted = 0, False
+
+    def output(self, outs, msg, display_id, cell_index):
+        kind = msg.get("msg_type")
+        if kind in _DECISIVE:
+            _shorten(msg.get("content", {}))
+            return super().output(outs, msg, display_id, cell_index)
+        size = _text_size(msg.get("content", {}))
+        if self._kept + size > self.max_bytes:
+            if not self._noted:
+                self._noted = True
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stdout", text=f"\n... [output cut by the grader after {self.max_bytes} bytes]\n"))
+            return None
+        self._kept += size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _text_size(content: dict) -> int:
+    """Characters of text a message would add to the notebook."""
+    size = len(content.get("text", "") or "")
+    for value in (content.get("data") or {}).values():
+        size += len(value) if isinstance(value, str) else len(str(value))
+    return size
+
+
+def _shorten(content: dict) -> None:
+    """Cut an error's traceback and a result's values to a readable length, in place."""
+    if isinstance(content.get("traceback"), list):
+        content["traceback"] = [line[:_DECISIVE_CHARS] for line in content["traceback"][:200]]
+    for key in ("evalue",):
+        if isinstance(content.get(key), str):
+            content[key] = content[key][:_DECISIVE_CHARS]
+    data = content.get("data")
+    if isinstance(data, dict):
+        for key, value in list(data.items()):
+            if isinstance(value, str) and len(value) > _DECISIVE_CHARS:
+                data[key] = value[:_DECISIVE_CHARS]
 
 
 class LimitOutputBytes(NbGraderPreprocessor):
@@ -33,10 +96,11 @@ class LimitOutputBytes(NbGraderPreprocessor):
 
 
 def autograde_preprocessors() -> list:
-    """nbgrader's autograde list with ``LimitOutputBytes`` right after ``LimitOutput``."""
+    """nbgrader's autograde list, ``Execute`` replaced by ``CappedExecute`` and ``LimitOutputBytes``
+    right after ``LimitOutput``."""
     from nbgrader.converters.autograde import Autograde
 
-    steps = list(Autograde.autograde_preprocessors.default())
+    steps = [CappedExecute if step is Execute else step for step in Autograde.autograde_preprocessors.default()]
     names = [step.__name__ for step in steps]
     steps.insert(names.index("LimitOutput") + 1, LimitOutputBytes)
     return steps

@@ -1,10 +1,11 @@
 """The kernel inside the sandbox: ipykernel, with a cap on the text it sends back.
 
-Printed text travels over ZeroMQ into nbgrader's own memory before any
-output limit of nbgrader applies; 200 MB of ``print`` would be held there.
-The cap (``NNCOURSE_OUTPUT_LIMIT`` bytes per kernel) drops text beyond it and
-says so once.  It lives in the student's process, so a determined student can
-remove it: then the kernel's CPU-time limit is what bounds the output.
+The cap (``NNCOURSE_OUTPUT_LIMIT`` bytes per kernel) drops printed text
+beyond it and says so once, so that 200 MB of ``print`` never even travels to
+the grader.  It lives in the student's process, so a determined student can
+remove it; the cap that holds is the grader's own,
+:class:`autograder.preprocessors.CappedExecute`, which keeps at most as much
+of what arrives.
 """
 from __future__ import annotations
 

@@ -30,7 +30,9 @@ _MB = 1024 * 1024
 class Limits:
     """Per-sandbox limits; the defaults suit a chapter notebook with room to spare.
 
-    ``output_mb`` is not an rlimit: the kernel drops printed text beyond it
+    ``output_mb`` is not an rlimit: the grader keeps at most that much of a
+    notebook's output (:class:`autograder.preprocessors.CappedExecute`), the
+    kernel drops printed text beyond it before sending
     (:mod:`autograder.sandbox.kernel_inner`), and the re-check reads at most
     that much of its process's output.
     """

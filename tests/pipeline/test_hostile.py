@@ -71,6 +71,12 @@ def _corpus(course, port=1):
         "huge_file": _insert(full, "try:\n    with open('big.bin', 'wb') as f:\n        for _ in range(2048):\n"
                                    "            f.write(b'x' * 2**20)\nexcept OSError as e:\n    print('FILE-LIMIT-HIT', e.errno)"),
         "prints_200mb": _insert(full, "import sys\nfor _ in range(200):\n    sys.stdout.write('y' * 2**20)"),
+        # Take the kernel's own output cap off (it lives in the student's process), then print 12 MB.
+        "removes_output_cap": _insert(full, "import sys, ipykernel.iostream as io\n"
+                                            "io.OutStream.write = next(c.cell_contents for c in io.OutStream.write.__closure__ "
+                                            "if getattr(c.cell_contents, '__name__', '') == 'write')\n"
+                                            "for _ in range(12):\n    sys.stdout.write('r' * 2**20)\n"
+                                            "sys.stdout.flush()\nprint('UNCAPPED')"),
         # Reach the grader's machine over the network (a port that listens on its loopback).
         "uses_the_network": _insert(full, f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), "
                                           "timeout=3)\n    print('NET-OPEN')\nexcept OSError:\n    print('NET-BLOCKED')"),
@@ -133,6 +139,7 @@ EXPECTED = {
     "prints_200mb": (None, "", ""),  # see test_printing_200mb_costs_at_most_its_own_grade
     "plants_for_the_next": (FULL, "graded", ""),
     "uses_the_network": (FULL, "graded", ""),
+    "removes_output_cap": (FULL, "graded", ""),
     "attacks_the_server": (FULL, "graded", ""),
     "exits_hard": (0, "failed", "died"),
     "segfaults": (0, "failed", "died"),
@@ -198,6 +205,14 @@ def test_printing_200mb_costs_at_most_its_own_grade(graded):
     assert result.status.startswith(("graded", "failed"))
     path = graded["course"].grading / "autograded" / "prints_200mb" / CH / f"{CH}.ipynb"
     assert not path.exists() or path.stat().st_size < 2_000_000
+
+
+def test_output_cap_holds_when_the_kernel_s_own_is_removed(graded):
+    """With the in-kernel cap taken off, does the grader itself keep at most output_mb (4 MB) of 12 MB?"""
+    text = _output(graded, "removes_output_cap")
+    assert "characters]" not in text  # the kernel's own cap was really gone
+    assert f"[output cut by the grader after {4 * 2**20} bytes]" in text
+    assert "UNCAPPED" not in text
 
 
 def _output(graded, student):
