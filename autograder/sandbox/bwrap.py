@@ -83,7 +83,7 @@ def environment(passed: dict | None = None) -> dict:
 
 def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
             files: Sequence[tuple[int, str]] = (), pid1: bool = False,
-            sockets: str | None = None) -> list[str]:
+            sockets: str | None = None, workdir_writable: bool = True) -> list[str]:
     """The ``bwrap ... -- argv`` list; ``files`` are (fd, path) copied into the sandbox.
 
     ``pid1``: ``argv`` itself becomes PID 1 of the sandbox (the warm server,
@@ -91,6 +91,8 @@ def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
     ``sockets``: a folder where the kernel's ZeroMQ sockets are Unix socket
     files (Jupyter's ``ipc`` transport); it is bound read-write and the
     sandbox gets a network namespace of its own, with no way out.
+    ``workdir_writable=False``: the working folder is only the starting
+    folder (the warm server works in its size-capped ``/tmp``).
     """
     bwrap = bwrap_path()
     if bwrap is None:
@@ -138,7 +140,7 @@ def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
                 made.add(str(parent))
         args += ["--perms", "0644", "--file", str(fd), path]
     workdir = str(Path(workdir).resolve())
-    bind("--bind", workdir)
+    bind("--bind" if workdir_writable else "--ro-bind", workdir)
     if sockets is not None:
         bind("--bind", str(Path(sockets).resolve()))
     args += ["--chdir", workdir]

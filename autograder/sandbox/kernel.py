@@ -34,10 +34,15 @@ _PASSED = ("NBGRADER_EXECUTION", "NNCOURSE_OUTPUT_LIMIT")
 def warm(conn: socket.socket, connection_file: str) -> int:
     """Have the warm server at the other end of ``conn`` run the kernel; returns its exit code."""
     connection = json.loads(Path(connection_file).read_text(encoding="utf-8"))
+    sockets = _socket_folder(connection)
+    if sockets:
+        os.chmod(sockets, 0o777)  # open for the kernel to make its socket files ...
     try:
         conn.sendall(json.dumps({"kind": "kernel", "connection": connection}).encode() + b"\n")
     except OSError:
         return 1
+    if sockets:
+        _close_when_bound(sockets, connection)  # ... and closed again before any student code runs
 
     def interrupt(_signum, _frame):
         try:
@@ -62,6 +67,39 @@ def warm(conn: socket.socket, connection_file: str) -> int:
                 return int(json.loads(data)["exit"])
             except (ValueError, KeyError, TypeError):
                 return 1
+
+
+def _socket_folder(connection: dict) -> str | None:
+    """The ipc sockets' folder, when this launcher (root, outside) can lock it against the kernel.
+
+    The folder is on the grader's disk and the kernel must create its five
+    socket files in it; once they exist nothing else of the kernel's belongs
+    there, so the folder is made read-only for the sandbox user, who could
+    otherwise fill the disk with files.  Only possible when the grader is
+    root (the sandbox user is then another user); otherwise, the per-file size
+    limit is what bounds it.
+    """
+    if connection.get("transport") != "ipc" or os.geteuid() != 0:
+        return None
+    folder = os.path.dirname(connection["ip"])
+    return folder if os.stat(folder).st_uid == 0 else None
+
+
+def _close_when_bound(folder: str, connection: dict, seconds: float = 60.0) -> None:
+    """Wait until the kernel's socket files exist, then make ``folder`` read-only (0755, root's).
+
+    Jupyter sends the first request only after the kernel answered on these
+    sockets, and a notebook's code only after that, so the folder is closed
+    before any student line runs.
+    """
+    import time
+
+    ports = [connection[k] for k in ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")]
+    paths = [f"{connection['ip']}-{port}" for port in ports]
+    deadline = time.monotonic() + seconds
+    while not all(os.path.exists(p) for p in paths) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    os.chmod(folder, 0o755)
 
 
 def main(argv: list[str]) -> None:
@@ -94,6 +132,8 @@ def cold(limits_json: str, connection_file: str) -> None:
              "--HistoryManager.enabled=False"]  # as kernel_inner.OPTIONS
     connection = json.loads(Path(connection_file).read_text(encoding="utf-8"))
     sockets = os.path.dirname(connection["ip"]) if connection.get("transport") == "ipc" else None
+    if _socket_folder(connection):
+        os.chmod(sockets, 0o777)  # a cold sandbox cannot be locked out again: its per-file limit bounds it
     launch(inner, Path.cwd(), limits, env, files=[(fd, CONNECTION)], sockets=sockets)
 
 

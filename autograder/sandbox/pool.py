@@ -82,19 +82,21 @@ class SandboxPool:
         kernels = self._sockets / f"kernels-{index}"  # this job's Jupyter runtime folder: ipc sockets
         kernels.mkdir(mode=0o700)
         fd = listener.fileno()
+        # Isolated, the kernels work in the sandbox's own /tmp, a tmpfs whose size caps their disk use.
+        cwd = "/tmp/work" if self.isolated else str(workdir)
         server = [sys.executable, "-I", "-m", "autograder.sandbox.server", str(fd), self.limits.to_json(),
-                  str(workdir), str(kernels)]
+                  cwd, str(kernels)]
         env = environment(_GRADING)
         if self.isolated:
             uid = 1_500_000_000 + (os.getpid() % 1_000_000) * 16 + index  # one user id per server: its own process budget
             privileged = os.geteuid() == 0 and shutil.which("setpriv") is not None
             if privileged:
                 _give(workdir, uid)
-                # the kernel (this server's user, or a cold sandbox's) makes its socket files here;
-                # from outside, only the grader can reach the folder (its parent is private).
-                os.chmod(kernels, 0o777)
+                # root's and read-only for the sandbox: the kernel launcher opens it for each kernel
+                # just long enough to make its socket files (autograder.sandbox.kernel).
+                os.chmod(kernels, 0o755)
             env["NNCOURSE_EXTRA_PROCS"] = "1" if privileged else str(_own_processes() + 1)
-            argv = command(server, workdir, uid, self.limits, pid1=True, sockets=str(kernels))
+            argv = command(server, workdir, uid, self.limits, pid1=True, sockets=str(kernels), workdir_writable=False)
         else:
             env.update({"HOME": str(workdir), "NNCOURSE_EXTRA_PROCS": str(_own_processes() + 1)})
             argv = server

@@ -255,6 +255,7 @@ def _child(conn, listener, request, limits: Limits, workdir: str) -> None:
         if request["kind"] == "kernel":
             conn.close()
         os.makedirs(os.environ.get("HOME", "/tmp/home"), exist_ok=True)
+        os.makedirs(workdir, exist_ok=True)
         os.chdir(workdir)
         limits.apply(extra_procs=int(os.environ.get("NNCOURSE_EXTRA_PROCS", "0")))
         if request["kind"] == "kernel":

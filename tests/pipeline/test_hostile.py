@@ -8,6 +8,7 @@ The honest submissions must get exactly the scores they get alone.
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
 import subprocess
 
@@ -77,6 +78,13 @@ def _corpus(course, port=1):
                                             "if getattr(c.cell_contents, '__name__', '') == 'write')\n"
                                             "for _ in range(12):\n    sys.stdout.write('r' * 2**20)\n"
                                             "sys.stdout.flush()\nprint('UNCAPPED')"),
+        # Fill every folder it can write to with 1 MB files, the kernel's socket folder included.
+        "fills_the_disk": _insert(full, "import json, os\nsockets = os.path.dirname(json.load(open('/tmp/.kernel/connection.json'))['ip'])\n"
+                                        "for folder in [os.getcwd(), '/tmp', sockets]:\n    n = 0\n"
+                                        "    try:\n        for n in range(1, 1000):\n"
+                                        "            with open(os.path.join(folder, f'fill{n}'), 'wb') as f:\n"
+                                        "                f.write(b'x' * 2**20)\n    except OSError:\n        n -= 1\n"
+                                        "    print('FILLED', 'sockets' if folder == sockets else folder, n)"),
         # Reach the grader's machine over the network (a port that listens on its loopback).
         "uses_the_network": _insert(full, f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), "
                                           "timeout=3)\n    print('NET-OPEN')\nexcept OSError:\n    print('NET-BLOCKED')"),
@@ -140,6 +148,7 @@ EXPECTED = {
     "plants_for_the_next": (FULL, "graded", ""),
     "uses_the_network": (FULL, "graded", ""),
     "removes_output_cap": (FULL, "graded", ""),
+    "fills_the_disk": (FULL, "graded", ""),
     "attacks_the_server": (FULL, "graded", ""),
     "exits_hard": (0, "failed", "died"),
     "segfaults": (0, "failed", "died"),
@@ -205,6 +214,16 @@ def test_printing_200mb_costs_at_most_its_own_grade(graded):
     assert result.status.startswith(("graded", "failed"))
     path = graded["course"].grading / "autograded" / "prints_200mb" / CH / f"{CH}.ipynb"
     assert not path.exists() or path.stat().st_size < 2_000_000
+
+
+def test_disk_use_is_capped(graded):
+    """Do 1 MB files stop at the private /tmp's size (4 x file_size_mb = 64 MB), with none in the socket folder?"""
+    filled = {line.split()[1]: int(line.split()[2]) for line in _output(graded, "fills_the_disk").splitlines()
+              if line.startswith("FILLED")}
+    assert filled.keys() == {"/tmp/work", "/tmp", "sockets"}
+    assert filled["/tmp/work"] + filled["/tmp"] <= 64
+    if os.geteuid() == 0:  # only a root grader can lock the socket folder (see autograder/sandbox/kernel.py)
+        assert filled["sockets"] == 0
 
 
 def test_output_cap_holds_when_the_kernel_s_own_is_removed(graded):
