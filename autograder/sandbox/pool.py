@@ -98,7 +98,10 @@ class SandboxPool:
             env["NNCOURSE_EXTRA_PROCS"] = "1" if privileged else str(_own_processes() + 1)
             argv = command(server, workdir, uid, self.limits, pid1=True, sockets=str(kernels), workdir_writable=False)
         else:
-            env.update({"HOME": str(workdir), "NNCOURSE_EXTRA_PROCS": str(_own_processes() + 1)})
+            # Unisolated, /tmp is the machine's: each server's home, IPython and matplotlib folders
+            # go in its own working folder (two jobs sharing one IPython profile trip over each other).
+            env.update({"HOME": str(workdir), "IPYTHONDIR": f"{workdir}/.ipython", "MPLCONFIGDIR": f"{workdir}/.matplotlib",
+                        "NNCOURSE_EXTRA_PROCS": str(_own_processes() + 1)})
             argv = server
         log = open(self.folder / f"sandbox-{index}.log", "wb")
         try:

@@ -55,7 +55,6 @@ import time
 
 from autograder.sandbox.limits import Limits
 
-CONNECTION = "/tmp/.kernel/connection.json"
 PR_SET_DUMPABLE = 4
 
 # What a chapter notebook, its kernel and the re-check import: loaded once, here.
@@ -280,13 +279,18 @@ def _quiet_fds(keep_stdout) -> None:
 
 
 def _kernel(connection: dict, limits: Limits) -> int:
-    """Write the connection file into the private /tmp and run ipykernel on it."""
+    """Write the connection file into this server's own home and run ipykernel on it.
+
+    (Inside the sandbox that is the private ``/tmp/home``; unisolated, the
+    server's working folder — never a path another grading job shares.)
+    """
     from autograder.sandbox import kernel_inner
 
-    os.makedirs(os.path.dirname(CONNECTION), mode=0o700, exist_ok=True)
-    with open(os.open(CONNECTION, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
+    path = os.path.join(os.path.expanduser("~"), ".kernel", "connection.json")
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as fh:
         json.dump(connection, fh)
-    kernel_inner.main(["-f", CONNECTION, *kernel_inner.OPTIONS], output_limit=limits.output_mb * 1024 * 1024)
+    kernel_inner.main(["-f", path, *kernel_inner.OPTIONS], output_limit=limits.output_mb * 1024 * 1024)
     return 0
 
 

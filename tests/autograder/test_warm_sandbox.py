@@ -183,3 +183,29 @@ def test_parse_result_explains_a_missing_result():
     assert parse_result('{"exit": "x"\n') == (None, "the re-check ended without a result")
     text = f'{RESULT_TAG}{{"a": 1}}\n{RESULT_TAG}{{"a": 2}}\n{{"exit": 0}}\n'
     assert parse_result(text) == ({"a": 2}, "")
+
+
+def test_unisolated_servers_share_no_kernel_files(tmp_path, monkeypatch):
+    """Without a sandbox two jobs share the machine's /tmp: do their kernels get connection files of their own?"""
+    from jupyter_client.manager import KernelManager
+
+    with SandboxPool(tmp_path / "pool", 2, LIMITS, isolated=False) as warm:
+        for key, value in write_kernelspec(tmp_path, LIMITS).items():
+            monkeypatch.setenv(key, value)
+        files = []
+        for index in (0, 1):
+            for key, value in warm.environment(index).items():
+                monkeypatch.setenv(key, value)
+            km = KernelManager(kernel_name=NAME, **warm.kernel_manager_options(index))
+            km.start_kernel(cwd=str(tmp_path))
+            kc = km.client()
+            kc.start_channels()
+            try:
+                kc.wait_for_ready(timeout=60)
+                out, _ = _run(kc, "from ipykernel import get_connection_file\nprint(get_connection_file())")
+                files.append(out.strip())
+            finally:
+                kc.stop_channels()
+                km.shutdown_kernel(now=True)
+    assert len(set(files)) == 2, files
+    assert not any(f.startswith("/tmp/.kernel") for f in files)

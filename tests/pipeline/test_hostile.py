@@ -79,7 +79,7 @@ def _corpus(course, port=1):
                                             "for _ in range(12):\n    sys.stdout.write('r' * 2**20)\n"
                                             "sys.stdout.flush()\nprint('UNCAPPED')"),
         # Fill every folder it can write to with 1 MB files, the kernel's socket folder included.
-        "fills_the_disk": _insert(full, "import json, os\nsockets = os.path.dirname(json.load(open('/tmp/.kernel/connection.json'))['ip'])\n"
+        "fills_the_disk": _insert(full, "import json, os\nsockets = os.path.dirname(json.load(open(os.path.expanduser('~/.kernel/connection.json')))['ip'])\n"
                                         "for folder in [os.getcwd(), '/tmp', sockets]:\n    n = 0\n"
                                         "    try:\n        for n in range(1, 1000):\n"
                                         "            with open(os.path.join(folder, f'fill{n}'), 'wb') as f:\n"
