@@ -121,14 +121,7 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
         if gradable and warm_available():
             size = len(_batches(gradable, jobs))
             pool = stack.enter_context(SandboxPool(work / "sandboxes", size, limits, isolated))
-        env, kernel = {}, []
-        if isolated or pool is not None:
-            env, kernel = write_kernelspec(work, limits), nbgrader_args()
-            if not isolated:
-                env["NNCOURSE_NO_SANDBOX"] = "1"  # a cold start (server unreachable) runs unisolated too
-        batch_env = (lambda i: {**env, **pool.environment(i)}) if pool is not None else (lambda i: env)
-        kernel = [*kernel, f"--CappedExecute.max_bytes={limits.output_mb * 1024 * 1024}"]  # kept in the grader
-        batch_args = (lambda i: kernel + pool.nbgrader_args(i)) if pool is not None else (lambda i: kernel)
+        batch_env, batch_args = _kernel_options(work, limits, isolated, pool)
         logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress, batch_env, batch_args)
         reasons = _failure_reasons(logs)
         graded = [s for s in gradable if (work / "autograded" / s / chapter / f"{chapter}.ipynb").exists()]
@@ -143,6 +136,25 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
         if r.flags and r.status == "graded":
             r.status = "flagged: " + "; ".join(r.flags)
     return results
+
+
+def _kernel_options(work: Path, limits: Limits, isolated: bool, pool: SandboxPool | None):
+    """Functions of a batch's index: its extra environment and its extra nbgrader options.
+
+    Every batch keeps at most ``limits.output_mb`` of output per notebook (in
+    nbgrader's process, :class:`autograder.preprocessors.CappedExecute`); with
+    a sandbox or a warm pool, notebooks run on the ``nncourse-sandbox``
+    kernel, batch ``i`` on warm server ``i``.
+    """
+    env, args = {}, [f"--CappedExecute.max_bytes={limits.output_mb * 1024 * 1024}"]
+    if isolated or pool is not None:
+        env = write_kernelspec(work, limits)
+        args += nbgrader_args()
+        if not isolated:
+            env["NNCOURSE_NO_SANDBOX"] = "1"  # a cold start (server unreachable) runs unisolated too
+    if pool is None:
+        return (lambda _i: env), (lambda _i: args)
+    return (lambda i: {**env, **pool.environment(i)}), (lambda i: args + pool.nbgrader_args(i))
 
 
 def _release_for_grading(course: Course, chapter: str) -> None:

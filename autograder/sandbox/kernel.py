@@ -119,6 +119,7 @@ def main(argv: list[str]) -> None:
 
 def cold(limits_json: str, connection_file: str) -> None:
     """Become bubblewrap running a fresh kernel, the connection file copied into its /tmp."""
+    from autograder.sandbox import kernel_inner
     from autograder.sandbox.bwrap import environment, launch
     from autograder.sandbox.limits import Limits
 
@@ -128,8 +129,7 @@ def cold(limits_json: str, connection_file: str) -> None:
     fd = os.open(connection_file, os.O_RDONLY)
     env = environment({k: os.environ[k] for k in _PASSED if k in os.environ})
     env["NNCOURSE_OUTPUT_LIMIT"] = str(limits.output_mb * 1024 * 1024)
-    inner = [sys.executable, "-m", "autograder.sandbox.kernel_inner", "-f", CONNECTION,
-             "--HistoryManager.enabled=False"]  # as kernel_inner.OPTIONS
+    inner = [sys.executable, "-m", "autograder.sandbox.kernel_inner", "-f", CONNECTION, *kernel_inner.OPTIONS]
     connection = json.loads(Path(connection_file).read_text(encoding="utf-8"))
     sockets = os.path.dirname(connection["ip"]) if connection.get("transport") == "ipc" else None
     if _socket_folder(connection):

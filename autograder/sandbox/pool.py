@@ -32,10 +32,10 @@ from pathlib import Path
 from autograder.sandbox.bwrap import _give, _own_processes, command, environment
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.recheck import RESULT_TAG
+from autograder.sandbox.run import _GRADING
 
 SOCKET_ENV = "NNCOURSE_SANDBOX_SOCKET"
 READY_SECONDS = 120  # imports on a loaded 2-core machine take a few seconds; this is the give-up point
-_GRADING = {"NBGRADER_EXECUTION": "autograde"}  # nbgrader's flag: widget cells skip costly work
 
 
 def available() -> bool:
