@@ -8,7 +8,7 @@ from the repo root use it too.
 """
 import os
 
-from autograder.preprocessors import autograde_preprocessors, feedback_preprocessors
+from autograder.pipeline.preprocessors import autograde_preprocessors, feedback_preprocessors
 
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
 

@@ -5,10 +5,10 @@ In a notebook's test cell::
     from autograder import check
     check("perceptron.predict", perceptron_predict)
 
-See :mod:`autograder.engine` for how a check runs and :mod:`autograder.spec`
-for how a chapter declares its checks (in ``autograder/checks/``).
+See :mod:`autograder.checking.engine` for how a check runs and :mod:`autograder.checking.spec`
+for how a chapter declares its checks (in ``autograder/checking/checks/``).
 """
-from autograder.engine import check, run_check
-from autograder.result import CheckFailed, CheckResult, Failure, Score
+from autograder.checking.engine import check, run_check
+from autograder.checking.result import CheckFailed, CheckResult, Failure, Score
 
 __all__ = ["check", "run_check", "CheckFailed", "CheckResult", "Failure", "Score"]

@@ -17,11 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from autograder.course import CourseError, copy_course, find_course
+from autograder.pipeline.course import CourseError, copy_course, find_course
 
 
 def cmd_release(args) -> int:
-    from autograder.release import out_of_date, release
+    from autograder.pipeline.release import out_of_date, release
 
     course = find_course()
     if args.check:
@@ -38,7 +38,7 @@ def cmd_release(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from autograder.student_check import check_notebook
+    from autograder.pipeline.student_check import check_notebook
 
     text, all_passed = check_notebook(Path(args.notebook))
     print(text)
@@ -46,7 +46,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from autograder.grade import grade
+    from autograder.pipeline.grade import grade
 
     course = find_course()
     started = time.perf_counter()
@@ -58,7 +58,7 @@ def cmd_grade(args) -> int:
 
 def _write_reports(course, chapter: str, results, started: float) -> None:
     """Grades CSV and class summary under grading/reports/<chapter>/, then the table and where things went."""
-    from autograder.report import table, write_csv, write_summary
+    from autograder.pipeline.report import table, write_csv, write_summary
 
     out = course.grading / "reports" / chapter
     csv_path = write_csv(results, out / "grades.csv")
@@ -72,9 +72,9 @@ def _write_reports(course, chapter: str, results, started: float) -> None:
 
 
 def cmd_demo(args) -> int:
-    from autograder.grade import grade
-    from autograder.release import release
-    from autograder.samples import write_samples
+    from autograder.pipeline.grade import grade
+    from autograder.pipeline.release import release
+    from autograder.pipeline.samples import write_samples
 
     source = find_course()
     chapter = args.chapter
@@ -102,7 +102,7 @@ def cmd_lab(args) -> int:
 
 
 def cmd_present(args) -> int:
-    from autograder.present import present
+    from autograder.lecture.present import present
 
     return present(find_course(), args.chapter, port=args.port, open_browser=args.open, hide=args.hide or (),
                    dpi=args.dpi)

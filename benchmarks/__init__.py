@@ -1,4 +1,4 @@
-"""Speed benchmarks of nnlib, its widgets and the grading pipeline (issue 6); not part of the test run.
+"""Speed benchmarks of nnlib, its widgets and the grading pipeline; not part of the test run.
 
 ``python -m benchmarks`` runs them all and writes ``benchmarks/REPORT.md`` and
 ``benchmarks/report.png``; each ``benchmarks/bench_*.py`` also runs alone

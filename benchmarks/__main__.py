@@ -179,7 +179,7 @@ def write_report(sections, info, vers, seconds: float, quick: bool, argv) -> str
         lines += ["The machine was shared while this ran (load average above 1 on 2 cores): absolute times are "
                   "inflated and noisier than on an idle machine; the interleaved ratios are the numbers to read.", ""]
     targets = [(s, t) for s in sections for t in s.targets]
-    lines += ["## Targets (issue 6)", "", md_table(["section", "target", "wanted", "measured", "verdict"],
+    lines += ["## Targets", "", md_table(["section", "target", "wanted", "measured", "verdict"],
                                                    [(s.title.split(":")[0].split(".")[0] + ".", t.name, t.wanted,
                                                      t.measured, t.verdict) for s, t in targets]), ""]
     if CHART.exists():

@@ -1,6 +1,6 @@
 """What every benchmark shares: interleaved timing, thread pinning, machine facts, report pieces.
 
-Timing rules (issue 6): candidates run interleaved (A B C A B C ...) so that
+Timing rules: candidates run interleaved (A B C A B C ...) so that
 a slow patch of the machine hits all of them alike; each gets one untimed
 warm-up run, then ``repeats`` timed runs; we report the median and the
 min–max, and speed as ratios between candidates of the *same* run.  Wall
@@ -170,7 +170,7 @@ def optional(name: str):
 # ----------------------------------------------------------------- report pieces
 @dataclass
 class Target:
-    """One target of issue 6: what was asked, what was measured, and whether it was met."""
+    """One target: what was asked, what was measured, and whether it was met."""
 
     name: str
     wanted: str

@@ -1,4 +1,4 @@
-"""BLAS-bound training (issue 6, item 2): how much of NumPy's own matmul peak does nnlib's training reach?
+"""BLAS-bound training (target 2): how much of NumPy's own matmul peak does nnlib's training reach?
 
 Task: 60000 x 784 synthetic float64 data (Gaussian inputs, labels from a
 random linear teacher), a 784-256-10 ReLU network, softmax cross-entropy,

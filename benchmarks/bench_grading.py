@@ -1,15 +1,15 @@
-"""Notebooks and grading (issue 6, item 5): solution notebooks' run time, and grading a class of 60.
+"""Notebooks and grading (target 5): solution notebooks' run time, and grading a class of 60.
 
 1. Every ``solutions/NN_topic/NN_topic.ipynb`` is executed top to bottom
    with nbclient on a fresh kernel (as "Restart kernel and run all" does),
    from a copy under ``benchmarks/_work``; wall time includes the kernel's
    start and shutdown.  Notebooks take turns (interleaved rounds).
 2. 60 submissions of chapter 01 are generated from its notebooks with
-   ``autograder.samples`` (20 full answers, 20 partial — the first half of
+   ``autograder.pipeline.samples`` (20 full answers, 20 partial — the first half of
    the exercises answered — and 20 untouched stubs) and graded three ways,
    each in its own throwaway copy of the course under ``benchmarks/_work``:
    ``nncourse grade --jobs 1``, ``nncourse grade --jobs 2`` (both sandboxed, as by default) and
-   ``nncourse grade --jobs 2 --no-sandbox`` (the cost of isolation, issue 7) (all: generate
+   ``nncourse grade --jobs 2 --no-sandbox`` (the cost of isolation) (all: generate
    the assignment, import, autograde, feedback HTML, CSV and summary) and
    plain ``nbgrader autograde`` in one process (the assignment generated and
    the submissions placed beforehand, untimed), followed by plain
@@ -50,7 +50,7 @@ def execute_notebook(path: Path, workdir: Path, out: dict) -> None:
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    from autograder.course import nbgrader_env
+    from autograder.pipeline.course import nbgrader_env
 
     folder = workdir / path.parent.name
     if folder.exists():
@@ -83,7 +83,7 @@ def make_class(course, folder: Path, size: int) -> dict:
     """``size`` submissions ``studentNN/01_perceptron.ipynb``: a third full, a third partial, a third stubs."""
     import nbformat
 
-    from autograder.samples import answer_sources, fill
+    from autograder.pipeline.samples import answer_sources, fill
 
     released = nbformat.read(course.released_notebook(CHAPTER), as_version=4)
     answers = answer_sources(course, CHAPTER)
@@ -103,7 +103,7 @@ def make_class(course, folder: Path, size: int) -> dict:
 
 
 def fresh_course(name: str):
-    from autograder.course import copy_course, find_course
+    from autograder.pipeline.course import copy_course, find_course
 
     target = WORK / "grading" / name
     if target.exists():
@@ -117,7 +117,7 @@ def nncourse_command() -> list[str]:
 
 
 def grade_with_nncourse(submissions: Path, jobs: int, sandbox: bool = True) -> dict:
-    from autograder.course import nbgrader_env
+    from autograder.pipeline.course import nbgrader_env
 
     course = fresh_course(f"nncourse-jobs{jobs}" + ("" if sandbox else "-unisolated"))
     cmd = [*nncourse_command(), "grade", str(submissions), "--chapter", CHAPTER, "--jobs", str(jobs), "--quiet",
@@ -141,7 +141,7 @@ def grade_with_nncourse(submissions: Path, jobs: int, sandbox: bool = True) -> d
 
 
 def grade_with_plain_nbgrader(submissions: Path) -> dict:
-    from autograder.course import nbgrader, nbgrader_env
+    from autograder.pipeline.course import nbgrader, nbgrader_env
 
     course = fresh_course("plain-nbgrader")
     nbgrader(course, "generate_assignment", CHAPTER, "--force")  # untimed: done once at release time
@@ -171,7 +171,7 @@ def grade_with_plain_nbgrader(submissions: Path) -> dict:
 
 
 def measure_grading(size: int) -> dict:
-    from autograder.course import find_course
+    from autograder.pipeline.course import find_course
 
     course = find_course(ROOT)
     if not course.released_notebook(CHAPTER).exists():
@@ -243,7 +243,7 @@ def run(quick: bool = False) -> Section:
         bare = runs["nncourse grade --jobs 2 --no-sandbox"]
         if j2["ok"] and bare["ok"]:
             cost = j2["seconds"] / bare["seconds"]
-            targets.append(Target(f"isolation (issue 7): grading {size} submissions in the sandbox, re-check "
+            targets.append(Target(f"isolation : grading {size} submissions in the sandbox, re-check "
                                   "included, ≤ 1.3 × the time without it", "≤ 1.3×",
                                   f"{cost:.2f}× ({j2['seconds']:.1f} s vs {bare['seconds']:.1f} s)", cost <= 1.3))
         chart["grading_s"] = {name: r["seconds"] for name, r in runs.items()}

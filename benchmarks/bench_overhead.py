@@ -1,4 +1,4 @@
-"""Per-step overhead (issue 6, item 3): XOR 2-4-1 sigmoid, 4 samples, 1000 full-batch epochs.
+"""Per-step overhead (target 3): XOR 2-4-1 sigmoid, 4 samples, 1000 full-batch epochs.
 
 The arithmetic is negligible (a 4 x 2 by 2 x 4 product), so this measures
 what a library costs per step around it: Python calls, checks, allocations.

@@ -1,4 +1,4 @@
-"""Course-size training (issue 6, item 1): nnlib against PyTorch, scikit-learn and a hand-written NumPy loop.
+"""Course-size training (target 1): nnlib against PyTorch, scikit-learn and a hand-written NumPy loop.
 
 The task: the bundled digits (1797 8x8 images; 75 % train, 25 % test,
 stratified, standardised with the training statistics), a 64-128-64-10 ReLU

@@ -1,4 +1,4 @@
-"""Widget response (issue 6, item 4): from a control change to a finished redraw, for every chapter widget.
+"""Widget response (target 4): from a control change to a finished redraw, for every chapter widget.
 
 Widgets are found, not listed: every public ``ChapterWidget`` subclass
 defined in a module of ``nnlib.widgets`` is built with its defaults.  Its

@@ -4,7 +4,7 @@ The cap (``NNCOURSE_OUTPUT_LIMIT`` bytes per kernel) drops printed text
 beyond it and says so once, so that 200 MB of ``print`` never even travels to
 the grader.  It lives in the student's process, so a determined student can
 remove it; the cap that holds is the grader's own,
-:class:`autograder.preprocessors.CappedExecute`, which keeps at most as much
+:class:`autograder.pipeline.preprocessors.CappedExecute`, which keeps at most as much
 of what arrives.
 """
 from __future__ import annotations

@@ -31,7 +31,7 @@ class Limits:
     """Per-sandbox limits; the defaults suit a chapter notebook with room to spare.
 
     ``output_mb`` is not an rlimit: the grader keeps at most that much of a
-    notebook's output (:class:`autograder.preprocessors.CappedExecute`), the
+    notebook's output (:class:`autograder.pipeline.preprocessors.CappedExecute`), the
     kernel drops printed text beyond it before sending
     (:mod:`autograder.sandbox.kernel_inner`), and the re-check reads at most
     that much of its process's output.

@@ -144,10 +144,10 @@ def main() -> None:
 
 def run(plan: dict) -> None:
     """Run the plan (steps 2-6 above); writes the result line to fd 1 and ends the process."""
-    from autograder import engine
-    from autograder.isolation import TimeLimitExceeded, time_limit
+    from autograder.checking import engine
+    from autograder.checking.isolation import TimeLimitExceeded, time_limit
     from autograder.sandbox import encode
-    from autograder.spec import get_spec
+    from autograder.checking.checks import get_spec
 
     work = {}
     for ex in plan["exercises"]:

@@ -60,7 +60,7 @@ PR_SET_DUMPABLE = 4
 # What a chapter notebook, its kernel and the re-check import: loaded once, here.
 PRELOAD = ("numpy", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "ipywidgets",
            "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "ipykernel.debugger", "nnlib", "nnlib.widgets",
-           "autograder", "autograder.checks", "autograder.sandbox.recheck", "autograder.sandbox.encode",
+           "autograder", "autograder.checking.checks", "autograder.sandbox.recheck", "autograder.sandbox.encode",
            "autograder.sandbox.kernel_inner")
 
 
@@ -73,7 +73,7 @@ def preload() -> None:
 
     for name in PRELOAD:
         importlib.import_module(name)
-    for package in ("nnlib", "autograder.checks"):
+    for package in ("nnlib", "autograder.checking.checks"):
         root = importlib.import_module(package)
         for info in pkgutil.walk_packages(root.__path__, package + "."):
             importlib.import_module(info.name)

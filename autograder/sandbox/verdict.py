@@ -30,11 +30,11 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.compare import compare
+from autograder.checking.compare import compare
 from autograder.sandbox.encode import decode
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.recheck import RESULT_TAG
-from autograder.spec import get_spec
+from autograder.checking.checks import get_spec
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def run_recheck(the_plan: dict, limits: Limits, wall_seconds: float, sandbox: bo
 
 def judge(the_plan: dict, result: dict | None, failure: str) -> Recheck:
     """Scores per test cell, computed here from the raw outputs; flags for tampering seen inside."""
-    from autograder import engine
+    from autograder.checking import engine
 
     verdict = Recheck()
     if result is None:
@@ -235,6 +235,6 @@ def _case_passes(spec, case, entry) -> tuple[bool, bool]:
         return False, False
     if spec.judge is not None:
         return spec.judge(case, output) is None, False
-    from autograder.engine import _reference_output
+    from autograder.checking.engine import _reference_output
 
     return compare(_reference_output(spec, case), output, spec.rtol, spec.check_dtype) is None, False

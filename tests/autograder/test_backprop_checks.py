@@ -9,7 +9,7 @@ import pytest
 import nnlib.functional
 import nnlib.mlp
 from autograder import run_check
-from autograder.checks import backprop as B
+from autograder.checking.checks import backprop as B
 from nnlib.autodiff import Value as NnlibValue
 from nnlib.optimizers import SGD
 

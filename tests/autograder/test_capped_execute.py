@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from nbgrader.preprocessors import Execute
 
-from autograder.preprocessors import CappedExecute, autograde_preprocessors
+from autograder.pipeline.preprocessors import CappedExecute, autograde_preprocessors
 
 
 def _msg(kind: str, **content) -> dict:

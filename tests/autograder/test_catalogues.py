@@ -1,7 +1,7 @@
 """Every registered check, of every chapter: does it accept the truth and catch each catalogued mistake?
 
 Parametrized over ``all_specs()``, so a chapter's checks are covered as soon
-as its module is imported by ``autograder/checks/__init__.py``.
+as its module is imported by ``autograder/checking/checks/__init__.py``.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import types
 import pytest
 
 from autograder import run_check
-from autograder.engine import same
-from autograder.isolation import resolve
-from autograder.spec import all_specs
+from autograder.checking.calls import same
+from autograder.checking.isolation import resolve
+from autograder.checking.checks import all_specs
 
 SPECS = all_specs()
 MISTAKES = [(spec, i) for spec in SPECS for i in range(len(spec.mistakes))]

@@ -11,10 +11,11 @@ import pytest
 
 import nnlib.activations
 from autograder import CheckFailed, CheckResult, Score, check, run_check
-from autograder import spec as spec_module
-from autograder.compare import compare, relative_error
-from autograder.engine import grading
-from autograder.spec import Case, Mistake, Spec, get_spec
+from autograder.checking import spec as spec_module
+from autograder.checking.compare import compare, relative_error
+from autograder.checking.engine import grading
+from autograder.checking.spec import Case, Mistake, Spec
+from autograder.checking.checks import get_spec
 
 
 # ---------------------------------------------------------------- helpers

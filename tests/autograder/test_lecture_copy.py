@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 
-from autograder import present
+from autograder.lecture import present
 from autograder.cli import build_parser
 
 

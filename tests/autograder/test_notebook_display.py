@@ -17,7 +17,7 @@ CELLS = {
             "check('perceptron.predict', predict)",
     "raises": "def predict(X, w, b):\n    return w @ X + b\ncheck('perceptron.predict', predict)",
     "right": "def step(z):\n    return (z > 0).astype(float)\ncheck('perceptron.step', step)",
-    "loop": "from autograder.spec import Case, Spec, register\n"
+    "loop": "from autograder.checking.spec import Case, Spec, register\n"
             "register(Spec('toy.loop', reference=lambda n: n, time_limit=0.3,\n"
             "              visible_cases=lambda: [Case('n = 1', (1,)), Case('n = 2', (2,))]))\n"
             "def f(n):\n    while True:\n        pass\ncheck('toy.loop', f)",
@@ -62,7 +62,7 @@ def test_is_a_failed_check_one_error_output_with_the_message_and_no_internals(ou
     shown = "\n".join(error.traceback)
     assert shown.startswith("\x1b[0;31mCheckFailed\x1b[0m: ✗ ")
     assert words in shown
-    for internal in ("Traceback", "autograder/engine.py", "autograder/", "File \""):
+    for internal in ("Traceback", "autograder/checking/engine.py", "autograder/", "File \""):
         assert internal not in shown
 
 

@@ -6,7 +6,6 @@ kernelspec, and real re-checks compared with the cold, one-process-each path.
 """
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -103,7 +102,7 @@ def test_kernel_runs_code_and_is_a_child_of_the_server(start_kernel):
     """Does a warm kernel run code, with the notebook's imports already loaded, under the server?"""
     _km, kc = start_kernel()
     out, reply = _run(kc, "import os, sys\nprint(os.environ['NBGRADER_EXECUTION'], 'numpy' in sys.modules, "
-                          "'autograder.checks.perceptron' in sys.modules)")
+                          "'autograder.checking.checks.perceptron' in sys.modules)")
     assert reply["status"] == "ok"
     assert out.split() == ["autograde", "True", "True"]
     if ISOLATED:
@@ -173,7 +172,7 @@ def test_an_unreachable_server_falls_back_to_a_cold_kernel(start_kernel, monkeyp
     if not ISOLATED:
         monkeypatch.setenv("NNCOURSE_NO_SANDBOX", "1")
     _km, kc = start_kernel()
-    out, _ = _run(kc, "import sys\nprint('autograder.checks.perceptron' in sys.modules, 6 * 7)")
+    out, _ = _run(kc, "import sys\nprint('autograder.checking.checks.perceptron' in sys.modules, 6 * 7)")
     assert out.split() == ["False", "42"]  # a fresh interpreter: nothing preloaded
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import nnlib.activations as act
-from autograder.checks import mlp as checks
-from autograder.spec import get_spec
+from autograder.checking.checks import mlp as checks
+from autograder.checking.checks import get_spec
 from nnlib.gradcheck import numerical_gradient
 from nnlib.mlp import mlp_forward, xor_params
 from nnlib.network import Sequential, count_parameters

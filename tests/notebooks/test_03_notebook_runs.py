@@ -16,8 +16,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.course import find_course
-from autograder.release import generate
+from autograder.pipeline.course import find_course
+from autograder.pipeline.release import generate
 
 pytestmark = pytest.mark.slow
 

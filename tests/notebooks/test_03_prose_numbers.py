@@ -95,7 +95,7 @@ def test_are_the_widget_suggestions_right():
 
 def test_does_assignment_lose_a_contribution():
     """Does a * a at a = 3 get 3 with = but 6 with +=?"""
-    from autograder.checks.backprop import _MulAssigns
+    from autograder.checking.checks.backprop import _MulAssigns
 
     says("md_value", "With =, a \\cdot a at a = 3 would get the gradient 3 instead of 2a = 6")
     a = Value(3.0)
@@ -203,7 +203,7 @@ def test_does_the_right_y_make_the_gradients_vanish():
 
 def test_does_the_worked_example_reference_agree_with_nnlib_and_the_widget():
     """Do the check's reference, mlp_backward and the animation's numbers agree?"""
-    from autograder.checks.backprop import worked_example_reference
+    from autograder.checking.checks.backprop import worked_example_reference
     from nnlib.widgets.backprop import worked_example_values
 
     ref, widget, v = worked_example_reference(), worked_example_values(), example_221()

@@ -15,8 +15,8 @@ import nbformat
 import pytest
 
 from autograder.cli import main as nncourse
-from autograder.course import find_course
-from autograder.student_check import exercise_statuses, other_errors, run_notebook
+from autograder.pipeline.course import find_course
+from autograder.pipeline.student_check import exercise_statuses, other_errors, run_notebook
 
 pytestmark = pytest.mark.slow
 COURSE = find_course(Path(__file__).resolve().parents[2])
@@ -81,7 +81,7 @@ def test_student_check_reports_each_exercise(capsys):
 
 def test_student_check_counts_passing_exercises(tmp_path, capsys):
     """Does `nncourse check` give the visible score of a notebook with two answers filled in?"""
-    from autograder.samples import answer_sources, fill
+    from autograder.pipeline.samples import answer_sources, fill
 
     answers = answer_sources(COURSE, "01_perceptron")
     released = nbformat.read(COURSE.released_notebook("01_perceptron"), as_version=4)

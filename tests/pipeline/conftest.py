@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import Course, copy_course, find_course
-from autograder.release import release
+from autograder.pipeline.course import Course, copy_course, find_course
+from autograder.pipeline.release import release
 
 REPO = Path(__file__).resolve().parents[2]
 

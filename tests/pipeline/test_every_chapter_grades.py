@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from autograder.course import copy_course
-from autograder.grade import grade
-from autograder.release import release
-from autograder.samples import write_samples
+from autograder.pipeline.course import copy_course
+from autograder.pipeline.grade import grade
+from autograder.pipeline.release import release
+from autograder.pipeline.samples import write_samples
 from tests_support import autograded_points
 
 pytestmark = pytest.mark.slow

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from autograder.engine import run_check
-from autograder.grade import grade
-from autograder.report import write_csv, write_summary
-from autograder.samples import HOSTILE_CELL, answer_sources, fill, write_samples
-from autograder.spec import get_spec
+from autograder.checking.engine import run_check
+from autograder.pipeline.grade import grade
+from autograder.pipeline.report import write_csv, write_summary
+from autograder.pipeline.samples import answer_sources, fill, write_samples
+from autograder.checking.checks import get_spec
 from tests_support import autograded_points
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ import subprocess
 import nbformat
 import pytest
 
-from autograder.grade import grade
-from autograder.samples import TAMPER_LINE, answer_sources, fill
+from autograder.pipeline.grade import grade
+from autograder.pipeline.samples import TAMPER_LINE, answer_sources, fill
 from autograder.sandbox import isolation_available
 from autograder.sandbox.limits import Limits
 
@@ -107,8 +107,8 @@ def _corpus(course, port=1):
     _cell(tamper, "step").source += TAMPER_LINE
     kinds["rebinds_check"] = tamper
     patched = nbformat.from_dict(released)
-    _cell(patched, "step").source += ("\nimport autograder.engine\nfrom autograder.result import CheckResult\n"
-                                      "autograder.engine.run_check = lambda spec, f, hidden=False: "
+    _cell(patched, "step").source += ("\nimport autograder.checking.engine\nfrom autograder.checking.result import CheckResult\n"
+                                      "autograder.checking.engine.run_check = lambda spec, f, hidden=False: "
                                       "CheckResult(getattr(spec, 'name', spec), 9, 9, [], hidden)\n")
     kinds["patches_run_check"] = patched
     modules = nbformat.from_dict(released)
@@ -116,8 +116,8 @@ def _corpus(course, port=1):
                                       "fake.check = lambda *a, points=0, **k: points\nsys.modules['autograder'] = fake\n"
                                       "from autograder import check\n")
     kinds["replaces_sys_modules"] = modules
-    numpy_patch = fill(released, {f"{CH}-step": "import numpy as np\nimport autograder.compare, autograder.engine\n"
-                                               "autograder.engine.compare = lambda *a, **k: None\n"
+    numpy_patch = fill(released, {f"{CH}-step": "import numpy as np\nimport autograder.checking.compare, autograder.checking.engine\n"
+                                               "autograder.checking.engine.compare = lambda *a, **k: None\n"
                                                "np.allclose = lambda *a, **k: True\n"
                                                "def step(z):\n    return np.zeros_like(z)\n"})
     kinds["patches_compare_numpy"] = numpy_patch
@@ -201,8 +201,8 @@ def test_patched_comparison_gets_only_what_its_stub_earns(graded):
     """Does patching the comparison and numpy give exactly the re-check's score of its zeros step?"""
     import numpy as np
 
-    from autograder.engine import run_check
-    from autograder.spec import get_spec
+    from autograder.checking.engine import run_check
+    from autograder.checking.checks import get_spec
 
     check = run_check(get_spec("perceptron.step"), lambda z: np.zeros_like(np.asarray(z, dtype=float)), hidden=True)
     assert graded["results"]["patches_compare_numpy"].score == pytest.approx(round(check.passed / check.total, 2))

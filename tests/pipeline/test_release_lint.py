@@ -4,8 +4,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.course import copy_course
-from autograder.release import lint_source
+from autograder.pipeline.course import copy_course
+from autograder.pipeline.release import lint_source
 
 CH = "01_perceptron"
 

@@ -6,7 +6,7 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.submissions import collect, place, student_id, validate_notebook
+from autograder.pipeline.submissions import collect, place, student_id, validate_notebook
 
 CH = "01_perceptron"
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.course import copy_course
-from autograder.grade import grade
-from autograder.samples import answer_sources, fill
+from autograder.pipeline.course import copy_course
+from autograder.pipeline.grade import grade
+from autograder.pipeline.samples import answer_sources, fill
 
 pytestmark = pytest.mark.slow
 CH = "01_perceptron"

@@ -6,21 +6,21 @@ Steps (each one nbgrader's own command, run in the course root):
    cells and points in the gradebook (``course/`` is left untouched); skipped
    when neither the source notebook nor the nbgrader configuration changed;
 2. submissions are checked and copied into ``grading/submitted``
-   (:mod:`autograder.submissions`): broken files are graded 0 with a reason;
+   (:mod:`autograder.pipeline.submissions`): broken files are graded 0 with a reason;
 3. ``autograde`` runs in ``jobs`` parallel processes, each given a batch of
    students (``--CourseDirectory.student_id_exclude`` names everyone else):
    one process per student would pay nbgrader's ~2 s start-up every time;
 4. ``generate_feedback`` writes one HTML page per student (hidden checks
    cleared);
 5. scores come from the gradebook, hints from the autograded notebooks'
-   test-cell outputs; :mod:`autograder.report` writes the CSV and summary.
+   test-cell outputs; :mod:`autograder.pipeline.report` writes the CSV and summary.
 
 Isolation (:mod:`autograder.sandbox`): nbgrader runs every notebook on the
 ``nncourse-sandbox`` kernel (bubblewrap, resource limits, no network), and
 after step 3 each graded submission is *re-checked* in a fresh sandboxed
 process; the grader judges the raw outputs itself, overrides (in the
 gradebook) any test cell the notebook scored higher than the re-check, and
-flags the submission (:mod:`autograder.rechecks`).  Each job has one warm sandbox
+flags the submission (:mod:`autograder.pipeline.rechecks`).  Each job has one warm sandbox
 (:mod:`autograder.sandbox.pool`) that forks its kernels and re-checks from a
 state where everything is already imported.
 
@@ -32,28 +32,26 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from tqdm.auto import tqdm
 
-from autograder.course import Course, CourseError, nbgrader_env
-from autograder.rechecks import recheck_class
-from autograder.release import generate
+from autograder.pipeline.batches import STARTING, batches, run_in_batches
+from autograder.pipeline.course import Course, CourseError
+from autograder.pipeline.rechecks import recheck_class
+from autograder.pipeline.release import generate
 from autograder.sandbox import isolation_available
 from autograder.sandbox.kernelspec import nbgrader_args, write_kernelspec
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.pool import SandboxPool
 from autograder.sandbox.pool import available as warm_available
-from autograder.submissions import Intake, collect, place
+from autograder.pipeline.submissions import Intake, collect, place
 
-_STARTING = re.compile(r"Converting notebook \S+/submitted/([^/]+)/")
 _ERROR_FOR = re.compile(r"error processing assignment '([^']+)' for student '([^']+)'")
 _UNRESPONSIVE = re.compile(r"While processing assignment (\S+), the kernel became unresponsive")
 _HINT = re.compile(r"Hint: (.+)")
@@ -119,7 +117,7 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
     with contextlib.ExitStack() as stack:
         pool = None
         if gradable and warm_available():
-            size = len(_batches(gradable, jobs))
+            size = len(batches(gradable, jobs))
             pool = stack.enter_context(SandboxPool(work / "sandboxes", size, limits, isolated))
         batch_env, batch_args = _kernel_options(work, limits, isolated, pool)
         logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress, batch_env, batch_args)
@@ -127,7 +125,7 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
         graded = [s for s in gradable if (work / "autograded" / s / chapter / f"{chapter}.ipynb").exists()]
         rechecks = recheck_class(course, chapter, graded, jobs, timeout, limits, isolated, pool)
     if graded:
-        _in_batches(course, ["generate_feedback", chapter, "--force"], graded, jobs)
+        run_in_batches(course, ["generate_feedback", chapter, "--force"], graded, jobs)
     results = [_result(course, chapter, intake, reasons) for intake in intakes]
     for r in results:
         r.isolation = "bubblewrap" if isolated else "none"
@@ -142,7 +140,7 @@ def _kernel_options(work: Path, limits: Limits, isolated: bool, pool: SandboxPoo
     """Functions of a batch's index: its extra environment and its extra nbgrader options.
 
     Every batch keeps at most ``limits.output_mb`` of output per notebook (in
-    nbgrader's process, :class:`autograder.preprocessors.CappedExecute`); with
+    nbgrader's process, :class:`autograder.pipeline.preprocessors.CappedExecute`); with
     a sandbox or a warm pool, notebooks run on the ``nncourse-sandbox``
     kernel, batch ``i`` on warm server ``i``.
     """
@@ -184,60 +182,10 @@ def _in_gradebook(course: Course, chapter: str) -> bool:
     if not (course.grading / "gradebook.db").exists():
         return False
     try:
-        with Gradebook(_db_url(course)) as gb:
+        with Gradebook(course.gradebook_url) as gb:
             return bool(gb.find_notebook(chapter, chapter).grade_cells)
     except MissingEntry:
         return False
-
-
-# -- running nbgrader in batches -------------------------------------------
-
-def _batches(students: list[str], jobs: int) -> list[list[str]]:
-    jobs = max(1, min(jobs, len(students)))
-    return [students[i::jobs] for i in range(jobs) if students[i::jobs]]
-
-
-def _exclude_all_but(course: Course, batch: list[str]) -> str:
-    everyone = {p.name for p in (course.grading / "submitted").iterdir() if p.is_dir()}
-    return ",".join(sorted(everyone - set(batch)))
-
-
-def _in_batches(course: Course, args: list[str], students: list[str], jobs: int,
-                on_done=None, env=None, batch_args=None) -> list[str]:
-    """Run ``nbgrader ARGS`` once per batch of students, concurrently; returns each batch's log.
-
-    ``on_done(student)`` is called as each student's notebook is finished: nbgrader
-    logs when it *starts* a student, so a student is done when the next one starts
-    (or when the process ends).  ``env``: extra environment, a dict or a function
-    of the batch's index (each batch has its own warm sandbox); ``batch_args``:
-    a function of the batch's index giving more nbgrader options.
-    """
-    env_of = env if callable(env) else (lambda _index: env)
-
-    def run(index_batch) -> str:
-        index, batch = index_batch
-        cmd = [sys.executable, "-m", "nbgrader", *args, *(batch_args(index) if batch_args else []),
-               f"--CourseDirectory.student_id_exclude={_exclude_all_but(course, batch)}"]
-        proc = subprocess.Popen(cmd, cwd=course.root, env=nbgrader_env(env_of(index)), text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        lines, current = [], None
-        for line in proc.stdout:
-            lines.append(line)
-            started = _STARTING.search(line)
-            if started and started.group(1) != current:
-                if current is not None and on_done:
-                    on_done(current)
-                current = started.group(1)
-        proc.wait()
-        if current is not None and on_done:
-            on_done(current)
-        return "".join(lines)
-
-    batches = _batches(students, jobs)
-    if not batches:
-        return []
-    with ThreadPoolExecutor(max_workers=len(batches)) as threads:
-        return list(threads.map(run, enumerate(batches)))
 
 
 def _autograde_in_batches(course, chapter, students, jobs, timeout, progress, env=None,
@@ -254,7 +202,7 @@ def _autograde_in_batches(course, chapter, students, jobs, timeout, progress, en
             bar.update(1)
 
     try:
-        logs = _in_batches(course, args, students, jobs, on_done=tick, env=env, batch_args=batch_args)
+        logs = run_in_batches(course, args, students, jobs, on_done=tick, env=env, batch_args=batch_args)
     finally:
         bar.close()
     log_file = course.grading / "logs" / f"autograde-{chapter}.log"
@@ -283,7 +231,7 @@ def _failure_reasons(logs: list[str]) -> dict[str, str]:
 
 def _per_student(log: str) -> dict[str, str]:
     """Split a batch log into each student's part (keyed by student id)."""
-    starts = [(m.start(), m.group(1)) for m in _STARTING.finditer(log)]
+    starts = [(m.start(), m.group(1)) for m in STARTING.finditer(log)]
     parts: dict[str, str] = {}
     for (begin, student), (end, _next) in zip(starts, starts[1:] + [(len(log), None)]):
         parts[student] = parts.get(student, "") + log[begin:end]
@@ -320,7 +268,7 @@ def _result(course: Course, chapter: str, intake: Intake, reasons: dict[str, str
         return StudentResult(intake.student, f"failed: {reason}", max_score=_max_score(course, chapter),
                              note=intake.note)
     result = StudentResult(intake.student, "graded", note=intake.note)
-    with Gradebook(_db_url(course)) as gb:
+    with Gradebook(course.gradebook_url) as gb:
         try:
             notebook = gb.find_submission_notebook(chapter, chapter, intake.student)
         except MissingEntry:
@@ -336,14 +284,10 @@ def _result(course: Course, chapter: str, intake: Intake, reasons: dict[str, str
     return result
 
 
-def _db_url(course: Course) -> str:
-    return "sqlite:///" + str(course.grading / "gradebook.db")
-
-
 def _max_score(course: Course, chapter: str) -> float:
     from nbgrader.api import Gradebook
 
-    with Gradebook(_db_url(course)) as gb:
+    with Gradebook(course.gradebook_url) as gb:
         return float(gb.find_assignment(chapter).max_score)
 
 

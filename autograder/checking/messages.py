@@ -27,7 +27,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from autograder.compare import Mismatch
+from autograder.checking.compare import Mismatch
 
 _LABEL_WIDTH = 10  # "expected: " — values line up after it
 _ARRAY_OPTIONS = dict(precision=4, threshold=24, edgeitems=3, separator=", ", max_line_width=72)

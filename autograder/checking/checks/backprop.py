@@ -39,8 +39,8 @@ from typing import Callable
 
 import numpy as np
 
-from autograder.engine import run_isolated
-from autograder.spec import Case, Mistake, Spec, register
+from autograder.checking.calls import run_isolated
+from autograder.checking.spec import Case, Mistake, Spec, register
 from nnlib import mlp
 from nnlib.activations import sigmoid, sigmoid_grad
 from nnlib.autodiff import Value as NnlibValue

@@ -14,6 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 
+from autograder.pipeline.batches import batches  # the same dealing of students as the nbgrader batches
+
 def recheck_class(course, chapter, students, jobs, timeout, limits, isolated, pool=None) -> dict:
     """student -> (flags, sandbox-only grade ids); overrides inflated test-cell scores in the gradebook.
 
@@ -21,7 +23,6 @@ def recheck_class(course, chapter, students, jobs, timeout, limits, isolated, po
     (a server serves one request at a time); without, each re-check is a new
     sandboxed process.
     """
-    from autograder.grade import _batches  # the same dealing of students as the nbgrader batches
     from autograder.sandbox.verdict import judge, notebook_flags, plan, run_recheck
 
     if not students:
@@ -45,9 +46,9 @@ def recheck_class(course, chapter, students, jobs, timeout, limits, isolated, po
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
             outcomes = list(threads.map(one, students))
     else:
-        batches = _batches(students, pool.size)
-        with ThreadPoolExecutor(max_workers=len(batches)) as threads:
-            done = threads.map(lambda ib: [one(s, ib[0]) for s in ib[1]], enumerate(batches))
+        dealt = batches(students, pool.size)
+        with ThreadPoolExecutor(max_workers=len(dealt)) as threads:
+            done = threads.map(lambda ib: [one(s, ib[0]) for s in ib[1]], enumerate(dealt))
             by_student = {o[0]: o for batch in done for o in batch}
         outcomes = [by_student[s] for s in students]
     return apply_rechecks(course, chapter, outcomes)
@@ -62,12 +63,10 @@ def apply_rechecks(course, chapter, outcomes) -> dict:
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    from autograder.grade import _db_url
-
     record = course.grading / "rechecks" / f"{chapter}.json"
     previous = json.loads(record.read_text()) if record.exists() else {}
     flagged = {}
-    with Gradebook(_db_url(course)) as gb:
+    with Gradebook(course.gradebook_url) as gb:
         for student, flags, verdict in outcomes:
             flags = list(flags) + list(verdict.flags)
             overridden = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from autograder.grade import StudentResult
+from autograder.pipeline.grade import StudentResult
 
 
 def exercise_ids(results: list[StudentResult]) -> list[str]:

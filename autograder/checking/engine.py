@@ -2,140 +2,36 @@
 
 Read it top to bottom:
 
-1. :func:`call` runs the student's function once, at arm's length, on copies
-   of a case's arguments, and records everything that happened (:class:`Outcome`).
+1. :func:`~autograder.checking.calls.call` runs the student's function once,
+   at arm's length, on copies of a case's arguments, and records everything
+   that happened (:class:`~autograder.checking.calls.Outcome`).
 2. :func:`diagnose` turns an outcome into the one problem a student should
    fix first, or None when the case passed.
 3. :func:`find_hint` runs the catalogued mistakes on the first failing case
    and names the one that behaves exactly like the student's function.
 4. :func:`run_check` does this for every case and returns a
-   :class:`~autograder.result.CheckResult`: no printing, no raising, so tests
+   :class:`~autograder.checking.result.CheckResult`: no printing, no raising, so tests
    and the grading pipeline can use it directly.
 5. :func:`check` is the one call in a notebook's test cell: it prints a pass
-   line, raises :class:`~autograder.result.CheckFailed`, or, while nbgrader
+   line, raises :class:`~autograder.checking.result.CheckFailed`, or, while nbgrader
    grades, prints a report and returns the points earned.
 """
 from __future__ import annotations
 
 import copy
-import inspect
 import os
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
-import numpy as np
+from autograder.checking import messages
+from autograder.checking.calls import Outcome, argument_names, call, run_isolated
+from autograder.checking.compare import compare
+from autograder.checking.isolation import captured_output, captured_warnings, student_functions
+from autograder.checking.result import CheckFailed, CheckResult, Failure, Score
+from autograder.checking.spec import Case, Spec
 
-from autograder import messages
-from autograder.compare import compare
-from autograder.isolation import (ReferenceCalled, TimeLimitExceeded, blocked_references,
-                                  captured_output, captured_warnings, student_functions, student_line,
-                                  time_limit, warning_line)
-from autograder.result import CheckFailed, CheckResult, Failure, Score
-from autograder.spec import Case, Spec, get_spec
-
-__all__ = ["check", "run_check", "call", "Outcome"]
-
-
-# ------------------------------------------------------------- 1. one call
-
-
-@dataclass
-class Outcome:
-    """Everything one call of a function did.
-
-    output     what it returned (None when it raised).
-    error      the exception it raised, if any; ``line`` is the student's
-               line where it happened ("in predict, line 2: return w @ X").
-    timed_out  it ran past the time limit and was interrupted.
-    reference  the dotted name of a blocked nnlib reference it called.
-    mutated    names of the arguments it changed in place.
-    warnings   (text, student line) of each RuntimeWarning it caused.
-    printed    what it printed (stdout and stderr together).
-    """
-
-    output: Any = None
-    error: Optional[BaseException] = None
-    line: Optional[str] = None
-    timed_out: bool = False
-    reference: Optional[str] = None
-    mutated: tuple = ()
-    warnings: tuple = ()
-    printed: str = ""
-
-
-def run_isolated(thunk: Callable[[], Any], seconds: Optional[float] = None,
-                 blocked: Sequence[str] = ()) -> Outcome:
-    """Call ``thunk()`` with output and warnings captured, a time limit and the references blocked."""
-    outcome = Outcome()
-    with captured_output() as printed, captured_warnings() as caught, \
-            blocked_references(blocked) as called:
-        try:
-            with time_limit(seconds):
-                outcome.output = thunk()
-        except TimeLimitExceeded:
-            outcome.timed_out = True
-        except ReferenceCalled:
-            pass  # recorded in `called`, also when the student's code swallowed it
-        except (Exception, SystemExit) as error:  # sys.exit() inside a function is a bug too
-            outcome.error = error
-            outcome.line = student_line(error.__traceback__)
-        outcome.reference = called[0] if called else None
-    outcome.printed = printed.getvalue()
-    outcome.warnings = tuple((f"{w.message} ({w.category.__name__})", warning_line(w))
-                             for w in caught if issubclass(w.category, RuntimeWarning))
-    return outcome
-
-
-def call(func: Callable, case: Case, names: Sequence[str], seconds: Optional[float] = None,
-         blocked: Sequence[str] = ()) -> Outcome:
-    """``func(*case.args, **case.kwargs)`` on deep copies; afterwards, which inputs changed?"""
-    args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
-    outcome = run_isolated(lambda: func(*args, **kwargs), seconds, blocked)
-    given = list(case.args) + list(case.kwargs.values())
-    after = list(args) + list(kwargs.values())
-    outcome.mutated = tuple(name for name, before, now in zip(names, given, after) if not same(before, now))
-    return outcome
-
-
-def same(a, b) -> bool:
-    """Exact equality of two inputs (arrays, containers, plain objects), NaN equal to NaN."""
-    if isinstance(a, np.random.Generator):
-        return True  # drawing numbers from a passed-in rng is what it is for
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
-    if isinstance(a, (list, tuple)) and type(a) is type(b):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if hasattr(a, "__dict__") and type(a) is type(b) and not callable(a):
-        return same(vars(a), vars(b))  # e.g. a layer object: compare its attributes
-    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
-        return True  # NaN
-    if type(a).__eq__ is object.__eq__:
-        return True  # compared by identity only: nothing we can tell
-    try:
-        return bool(a == b)
-    except Exception:
-        return True  # incomparable objects: nothing we can report
-
-
-def argument_names(case: Case, *functions: Callable) -> list:
-    """Names of a case's arguments, from the first function whose signature takes them.
-
-    The student's own function comes first, so messages use the names the
-    student wrote; ``arg1, arg2, ...`` when no signature fits.
-    """
-    for f in functions:
-        try:
-            params = list(inspect.signature(f).parameters.values())
-        except (TypeError, ValueError):
-            continue
-        positional = [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        if len(positional) >= len(case.args):
-            return positional[:len(case.args)] + list(case.kwargs)
-    return [f"arg{i + 1}" for i in range(len(case.args))] + list(case.kwargs)
+__all__ = ["check", "run_check", "call", "Outcome", "argument_names", "run_isolated"]
 
 
 # ------------------------------------------------------------- 2. what went wrong
@@ -221,7 +117,7 @@ def run_check(spec, func: Callable, hidden: bool = False) -> CheckResult:
     endless loop costs one time limit, not one per case.
     """
     if isinstance(spec, str):
-        spec = get_spec(spec)
+        spec = _spec(spec)
     cases = list(spec.visible_cases()) + (list(spec.hidden_cases()) if hidden else [])
     # Expected values are computed first, while the references still work.
     expected = [None if spec.judge else _reference_output(spec, case) for case in cases]
@@ -255,6 +151,13 @@ def run_check(spec, func: Callable, hidden: bool = False) -> CheckResult:
         _remember_time_out(func)
     failures += _gradient_failures(spec, func, gradient_items, gave_up)
     return CheckResult(spec.name, total - len(failures), total, failures, hidden)
+
+
+def _spec(name: str) -> Spec:
+    """The registered check ``name``; the chapters' checks load on first use, not on ``import autograder``."""
+    from autograder.checking.checks import get_spec
+
+    return get_spec(name)
 
 
 _TIMED_OUT: "weakref.WeakSet" = weakref.WeakSet()  # functions that already ran past a time limit
@@ -343,7 +246,7 @@ def check(name: str, func: Callable, hidden: bool = False, points: Optional[floa
       cell's ``Out[]`` as partial credit.
     """
     __tracebackhide__ = True  # pytest and IPython: don't show this frame
-    result = run_check(get_spec(name), func, hidden)
+    result = run_check(_spec(name), func, hidden)
 
     if grading():
         if points is not None:

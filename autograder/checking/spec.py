@@ -1,9 +1,9 @@
 """What a check is made of: the declarative part every chapter fills in.
 
 A *check* compares a student's function with the nnlib reference.  Each
-chapter module in ``autograder/checks/`` declares its checks with the three
+chapter module in ``autograder/checking/checks/`` declares its checks with the three
 small dataclasses below and registers them with :func:`register`; the engine
-(``autograder.engine``) runs them and writes the messages a student reads.
+(``autograder.checking.engine``) runs them and writes the messages a student reads.
 
 Example (a whole check)::
 
@@ -16,6 +16,9 @@ Example (a whole check)::
                           lambda z: (z >= 0).astype(float))],
         blocked=("nnlib.activations.step",),
     ))
+
+A chapter module in ``autograder/checking/checks/`` declares its checks with
+:func:`register`; :func:`autograder.checking.checks.get_spec` finds one by name.
 """
 from __future__ import annotations
 
@@ -116,19 +119,6 @@ def register(spec: Spec) -> Spec:
     return spec
 
 
-def get_spec(name: str) -> Spec:
-    """The registered check called ``name`` (chapter modules load on demand)."""
-    from autograder import checks  # noqa: F401  (importing registers every chapter)
-
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise KeyError(f"no check named {name!r}; known checks: {known}") from None
-
-
-def all_specs() -> list[Spec]:
-    """Every registered check, sorted by name."""
-    from autograder import checks  # noqa: F401
-
-    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+def registered() -> dict[str, Spec]:
+    """The checks registered so far, by name (a copy)."""
+    return dict(_REGISTRY)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import Course
+from autograder.pipeline.course import Course
 
 _SOLUTION = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 

@@ -35,6 +35,11 @@ class Course:
     def grading(self) -> Path:
         return self.root / "grading"
 
+    @property
+    def gradebook_url(self) -> str:
+        """nbgrader's gradebook database (as ``nbgrader_config.py`` names it)."""
+        return "sqlite:///" + str(self.grading / "gradebook.db")
+
     def chapters(self) -> list[str]:
         """Chapter ids (``01_perceptron``, ...) that have a source notebook."""
         return sorted(p.parent.name for p in self.solutions.glob("*/*.ipynb") if p.stem == p.parent.name)
@@ -56,7 +61,7 @@ def find_course(start: Path | None = None) -> Course:
     for folder in (here, *here.parents):
         if (folder / "nbgrader_config.py").exists() and (folder / "solutions").is_dir():
             return Course(folder)
-    repo = Path(__file__).resolve().parent.parent  # editable install: the repository itself
+    repo = Path(__file__).resolve().parents[2]  # editable install: the repository itself
     if (repo / "nbgrader_config.py").exists():
         return Course(repo)
     raise CourseError(

@@ -36,7 +36,7 @@ from nnlib import activations as act
 from nnlib import functional
 from nnlib.mlp import mlp_forward, xor_params
 from nnlib.network import count_parameters
-from autograder.spec import Case, Mistake, Spec, register
+from autograder.checking.spec import Case, Mistake, Spec, register
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # (4, 2)
 XOR_T = np.array([0.0, 1.0, 1.0, 0.0])  # (4,)

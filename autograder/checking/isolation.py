@@ -120,7 +120,7 @@ def _blocker_code(name: str):
     own globals, so it imports what it needs instead of relying on ours.
     """
     source = ("def blocked(*args, **kwargs):\n"
-              "    from autograder.isolation import _reference_called\n"
+              "    from autograder.checking.isolation import _reference_called\n"
               f"    return _reference_called({name!r}, args, kwargs)\n")
     namespace: dict = {}
     exec(compile(source, f"<blocked {name}>", "exec"), namespace)
@@ -206,7 +206,7 @@ def captured_warnings():
 
 # Library code: the autograder, nnlib, the standard library and installed packages.
 _NOT_STUDENT = tuple(
-    {os.path.realpath(os.path.dirname(f)) + os.sep for f in (__file__, nnlib.__file__)}
+    {os.path.realpath(os.path.dirname(f)) + os.sep for f in (os.path.dirname(__file__), nnlib.__file__)}
     | {os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")})
 
 

@@ -33,7 +33,7 @@ all cells first.  Hiding code there means editing cell metadata
 (RISE) needs per-cell slide metadata and an extra extension.  Voilà renders a
 notebook's outputs only (``strip_sources``), runs it on page load, keeps the
 kernel alive so ipywidgets respond exactly as in JupyterLab, takes a template
-for the large-type CSS (``present_static/voila/templates/lecture``), installs
+for the large-type CSS (``autograder/lecture/voila/templates/lecture``), installs
 beside this JupyterLab/nbgrader set without changing it (TOOLCHAIN.md), and
 serves on loopback.  The chapter widgets already draw into
 ``matplotlib.figure.Figure`` objects, so they behave the same in both.
@@ -53,7 +53,7 @@ from pathlib import Path
 import nbformat
 from nbformat.corpus.words import generate_corpus_id
 
-STATIC = Path(__file__).resolve().parent / "present_static"
+STATIC = Path(__file__).resolve().parent  # holds voila/templates/lecture
 TEMPLATE = "lecture"  # STATIC / voila / templates / lecture
 LECTURE_DPI = 150
 

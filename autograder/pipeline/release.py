@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.course import Course, CourseError, nbgrader
+from autograder.pipeline.course import Course, CourseError, nbgrader
 
 _POINTS_IN_CALL = re.compile(r"hidden\s*=\s*True\s*,\s*points\s*=\s*([0-9.]+)")
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from nnlib.activations import step
 from nnlib.perceptron import mp_neuron, predict, train, update
-from autograder.spec import Case, Mistake, Spec, register
+from autograder.checking.spec import Case, Mistake, Spec, register
 
 AND = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # (4, 2) the truth-table inputs
 GATES = {  # targets for the inputs AND, in its row order

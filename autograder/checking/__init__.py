@@ -1,0 +1,10 @@
+"""Checking a student's function against the nnlib reference.
+
+- :mod:`~autograder.checking.spec`: what a check declares (cases, mistakes, limits);
+- :mod:`~autograder.checking.engine`: runs a check and finds the problem to report;
+- :mod:`~autograder.checking.compare`: compares an output with the reference's;
+- :mod:`~autograder.checking.messages`: the text a student reads;
+- :mod:`~autograder.checking.result`: ``CheckResult``, ``Failure``, ``Score``;
+- :mod:`~autograder.checking.isolation`: time limits, captured output, blocked references;
+- :mod:`autograder.checking.checks`: one module of checks per chapter.
+"""
