@@ -17,12 +17,17 @@ Steps (each one nbgrader's own command, run in the course root):
 
 Isolation (:mod:`autograder.sandbox`): nbgrader runs every notebook on the
 ``nncourse-sandbox`` kernel (bubblewrap, resource limits, no network), and
-after step 3 each graded submission is *re-checked* in a fresh sandboxed
-process; the grader judges the raw outputs itself, overrides (in the
-gradebook) any test cell the notebook scored higher than the re-check, and
-flags the submission (:mod:`autograder.pipeline.rechecks`).  Each job has one warm sandbox
-(:mod:`autograder.sandbox.pool`) that forks its kernels and re-checks from a
-state where everything is already imported.
+after step 3 each graded submission is *re-checked*: replayed cell by cell in
+a fresh sandboxed process, each test cell judged where it stands, the raw
+outputs judged by the grader itself (:mod:`autograder.pipeline.rechecks`).
+Where the notebook claimed more than the re-check gives, the submission is
+``flagged: <evidence>`` or, when the re-check could not reach a verdict,
+``review: <cause>`` for the instructor to decide (``accept``).  Each job has
+one warm sandbox (:mod:`autograder.sandbox.pool`) that forks its kernels and
+re-checks from a state where everything is already imported.
+
+Hidden cases are drawn with the course's secret (:meth:`Course.case_secret`),
+the same in nbgrader's kernels, the re-check and the grader.
 
 A submission nbgrader gives up on (a kernel that never answers, a kernel that
 dies) has no autograded notebook: it is listed as ``failed: <reason>`` with 0.
@@ -35,14 +40,16 @@ import re
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import nbformat
 from tqdm.auto import tqdm
 
 from autograder.pipeline.batches import STARTING, batches, run_in_batches
-from autograder.pipeline.course import Course, CourseError
+from autograder.pipeline.course import SECRET_ENV, Course, CourseError
 from autograder.pipeline.rechecks import recheck_class
 from autograder.pipeline.release import generate
 from autograder.sandbox import isolation_available
@@ -62,7 +69,7 @@ class StudentResult:
     """One student's outcome: what the CSV row and the summary are made of."""
 
     student: str
-    status: str  # "graded", "flagged: <reasons>" or "failed: <reason>"
+    status: str  # "graded", "flagged: <evidence>", "review: <cause>" or "failed: <reason>"
     score: float = 0.0
     max_score: float = 0.0
     exercises: dict = field(default_factory=dict)  # grade_id -> (score, max_score, needs manual grading)
@@ -71,7 +78,7 @@ class StudentResult:
     note: str = ""
     feedback: Path | None = None
     isolation: str = "none"  # "bubblewrap" or "none"
-    flags: list = field(default_factory=list)  # why the submission is flagged
+    flags: list = field(default_factory=list)  # why the submission is flagged or awaits review
     sandbox_only: list = field(default_factory=list)  # grade ids partly judged inside the sandbox
 
     @property
@@ -91,11 +98,13 @@ UNISOLATED_WARNING = ("WARNING: grading WITHOUT isolation (bubblewrap not availa
 
 def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = None,
           timeout: int | None = None, progress: bool = True, sandbox: bool = True,
-          limits: Limits | None = None) -> list[StudentResult]:
+          limits: Limits | None = None, on_stage: Callable[[str], None] | None = None) -> list[StudentResult]:
     """Grade every submission in ``submissions`` for ``chapter``; returns one result per student.
 
     ``sandbox``: run student code under bubblewrap when it is available (a
-    loud warning otherwise); ``limits``: per-sandbox resource limits.
+    loud warning otherwise); ``limits``: per-sandbox resource limits;
+    ``on_stage``: called with ``"autograde"``, ``"re-check"`` and ``"feedback"``
+    just before each of those stages starts (the CLI prints them).
     """
     course.source_notebook(chapter)  # clear error for an unknown chapter
     jobs = jobs or default_jobs()
@@ -115,25 +124,59 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
     gradable = [i.student for i in intakes if i.ok]
 
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_case_secret_in_environment(course))
         pool = None
         if gradable and warm_available():
             size = len(batches(gradable, jobs))
             pool = stack.enter_context(SandboxPool(work / "sandboxes", size, limits, isolated))
         batch_env, batch_args = _kernel_options(work, limits, isolated, pool)
+        _stage(on_stage, "autograde")
         logs = _autograde_in_batches(course, chapter, gradable, jobs, timeout, progress, batch_env, batch_args)
         reasons = _failure_reasons(logs)
         graded = [s for s in gradable if (work / "autograded" / s / chapter / f"{chapter}.ipynb").exists()]
-        rechecks = recheck_class(course, chapter, graded, jobs, timeout, limits, isolated, pool)
+        _stage(on_stage, "re-check")
+        rechecks = recheck_class(course, chapter, graded, jobs, timeout, limits, isolated, pool,
+                                 secret=os.environ.get(SECRET_ENV), accept=accept)
     if graded:
+        _stage(on_stage, "feedback")
         run_in_batches(course, ["generate_feedback", chapter, "--force"], graded, jobs)
     results = [_result(course, chapter, intake, reasons) for intake in intakes]
     for r in results:
         r.isolation = "bubblewrap" if isolated else "none"
-        flags = rechecks.get(r.student, ([], []))
-        r.flags, r.sandbox_only = flags
-        if r.flags and r.status == "graded":
-            r.status = "flagged: " + "; ".join(r.flags)
+        outcome = rechecks.get(r.student)
+        if outcome is None or r.status != "graded":
+            continue
+        r.sandbox_only = list(outcome.sandbox_only)
+        if outcome.accepted:
+            r.note = "; ".join(filter(None, [r.note, "accepted by the instructor after review: "
+                                             + "; ".join(outcome.reasons)]))
+        elif outcome.status:
+            r.flags = list(outcome.reasons)
+            r.status = f"{outcome.status}: " + "; ".join(outcome.reasons)
     return results
+
+
+@contextlib.contextmanager
+def _case_secret_in_environment(course: Course):
+    """The course's hidden-case secret in this process's environment while it grades.
+
+    nbgrader's processes, their kernels (the sandbox passes it on), the
+    re-check and the grader's own judging then all draw the same hidden cases.
+    """
+    before = os.environ.get(SECRET_ENV)
+    os.environ[SECRET_ENV] = course.case_secret()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(SECRET_ENV, None)
+        else:
+            os.environ[SECRET_ENV] = before
+
+
+def _stage(on_stage: Callable[[str], None] | None, name: str) -> None:
+    if on_stage is not None:
+        on_stage(name)
 
 
 def _kernel_options(work: Path, limits: Limits, isolated: bool, pool: SandboxPool | None):
