@@ -3,7 +3,8 @@
 :func:`call` runs the function on deep copies of a case's arguments with a
 time limit, output and warnings captured and the nnlib references it must
 not delegate to blocked, then compares the copies with the originals to see
-which inputs it changed.  The result is an :class:`Outcome`; the engine
+which inputs it changed, and the output with the copies to see whether it
+handed an input back (the same object, or an array sharing its memory).  The result is an :class:`Outcome`; the engine
 (:mod:`autograder.checking.engine`) turns it into the problem a student reads.
 """
 from __future__ import annotations
@@ -31,6 +32,9 @@ class Outcome:
     timed_out  it ran past the time limit and was interrupted.
     reference  the dotted name of a blocked nnlib reference it called.
     mutated    names of the arguments it changed in place.
+    aliased    names of the arguments its output shares memory with (an
+               input returned itself, or a view of it).
+    after      the arguments as they were after the call, in order.
     warnings   (text, student line) of each RuntimeWarning it caused.
     printed    what it printed (stdout and stderr together).
     """
@@ -41,6 +45,8 @@ class Outcome:
     timed_out: bool = False
     reference: Optional[str] = None
     mutated: tuple = ()
+    aliased: tuple = ()
+    after: tuple = ()
     warnings: tuple = ()
     printed: str = ""
 
@@ -70,13 +76,58 @@ def run_isolated(thunk: Callable[[], Any], seconds: Optional[float] = None,
 
 def call(func: Callable, case: Case, names: Sequence[str], seconds: Optional[float] = None,
          blocked: Sequence[str] = ()) -> Outcome:
-    """``func(*case.args, **case.kwargs)`` on deep copies; afterwards, which inputs changed?"""
+    """``func(*case.args, **case.kwargs)`` on deep copies; afterwards, which inputs changed or came back?"""
     args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
     outcome = run_isolated(lambda: func(*args, **kwargs), seconds, blocked)
     given = list(case.args) + list(case.kwargs.values())
     after = list(args) + list(kwargs.values())
+    outcome.after = tuple(after)
     outcome.mutated = tuple(name for name, before, now in zip(names, given, after) if not same(before, now))
+    if outcome.error is None and not outcome.timed_out:
+        outcome.aliased = tuple(name for name, arg in zip(names, after) if shares_memory(outcome.output, arg))
     return outcome
+
+
+def shares_memory(output, argument) -> bool:
+    """Is ``output`` (or something inside it) ``argument``'s own list, dict or array memory?
+
+    Walks lists, tuples and dicts on both sides.  An array counts when it
+    shares memory with an array of the argument (``z`` itself, ``z.T``,
+    ``z[...]``, ``z.reshape(...)``); a list or dict when it is the
+    argument's very object (``return params``).  Tuples are immutable, so
+    only what they hold counts.
+    """
+    arrays, containers = _parts(argument)
+    if not arrays and not containers:
+        return False
+    out_arrays, out_containers = _parts(output)
+    if any(any(c is mine for mine in containers) for c in out_containers):
+        return True
+    return any(_overlap(a, b) for a in out_arrays for b in arrays)
+
+
+def _parts(value, depth: int = 0) -> tuple[list, list]:
+    """The arrays and the mutable containers (lists, dicts) inside ``value``, a few levels deep."""
+    if isinstance(value, np.ndarray):
+        return [value], []
+    if depth > 4 or not isinstance(value, (list, tuple, dict)):
+        return [], []
+    items = value.values() if isinstance(value, dict) else value
+    arrays, containers = [], [] if isinstance(value, tuple) else [value]
+    for item in items:
+        a, c = _parts(item, depth + 1)
+        arrays += a
+        containers += c
+    return arrays, containers
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    if a.size == 0 or b.size == 0 or not np.may_share_memory(a, b):
+        return False
+    try:
+        return bool(np.shares_memory(a, b, max_work=10_000))
+    except np.exceptions.TooHardError:
+        return True  # the bounds overlap and the exact answer is too costly: assume shared
 
 
 def same(a, b) -> bool:

@@ -14,7 +14,8 @@ Read it top to bottom:
    and the grading pipeline can use it directly.
 5. :func:`check` is the one call in a notebook's test cell: it prints a pass
    line, raises :class:`~autograder.checking.result.CheckFailed`, or, while nbgrader
-   grades, prints a report and returns the points earned.
+   grades, prints a report and returns the points earned
+   (:func:`~autograder.checking.scoring.exercise_score`).
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from autograder.checking.calls import Outcome, argument_names, call, run_isolate
 from autograder.checking.compare import compare
 from autograder.checking.isolation import captured_output, captured_warnings, student_functions
 from autograder.checking.result import CheckFailed, CheckResult, Failure, Score
-from autograder.checking.spec import Case, Spec
+from autograder.checking.spec import Case, NotImplementedYet, Spec
 
 __all__ = ["check", "run_check", "call", "Outcome", "argument_names", "run_isolated"]
 
@@ -61,23 +62,30 @@ def diagnose(spec: Spec, case: Case, expected: Any, outcome: Outcome) -> Optiona
     if outcome.error is not None:
         return Diagnosis("exception", messages.raised(outcome.error, outcome.line))
     if outcome.mutated:
-        return Diagnosis("mutation", messages.mutated(outcome.mutated))
+        return Diagnosis("mutation", messages.mutated(outcome.mutated, spec.restored_inputs))
     if outcome.warnings:
         return Diagnosis("warning", messages.warned(outcome.warnings), show_expected=spec.judge is None,
                          show_received=True)
     if spec.judge is not None:
         verdict = spec.judge(case, outcome.output)
-        return Diagnosis("judge", messages.judged(verdict), show_received=True) if verdict else None
-    mismatch = compare(expected, outcome.output, spec.rtol, spec.check_dtype, part_names=spec.output_names)
-    if mismatch:
-        return Diagnosis(mismatch.kind, messages.mismatch(mismatch), show_expected=True, show_received=True)
+        if isinstance(verdict, NotImplementedYet):  # the judge ran the student's stub
+            return Diagnosis("not-implemented", messages.judged(verdict), show_input=False)
+        if verdict:
+            return Diagnosis("judge", messages.judged(verdict), show_received=True)
+    else:
+        mismatch = compare(expected, outcome.output, spec.rtol, spec.check_dtype, part_names=spec.output_names)
+        if mismatch:
+            return Diagnosis(mismatch.kind, messages.mismatch(mismatch), show_expected=True, show_received=True)
+    # Right values, but the caller's own array: reported only once nothing more basic is wrong.
+    if spec.fresh_output and outcome.aliased:
+        return Diagnosis("alias", messages.aliased(outcome.aliased))
     return None
 
 
 # ------------------------------------------------------------- 3. which known mistake
 
 
-_HINTABLE = {"exception", "mutation", "warning", "type", "shape", "dtype", "nan", "value", "judge"}
+_HINTABLE = {"exception", "mutation", "alias", "warning", "type", "shape", "dtype", "nan", "value", "judge"}
 
 
 def find_hint(spec: Spec, case: Case, names: Sequence[str], kind: str, student: Outcome) -> Optional[str]:
@@ -86,14 +94,19 @@ def find_hint(spec: Spec, case: Case, names: Sequence[str], kind: str, student: 
         return None
     for mistake in spec.mistakes:
         wrong = call(mistake.wrong, case, names, spec.time_limit)
-        if _same_failure(spec, kind, student, wrong, mistake.mutates):
+        if _same_failure(spec, kind, student, wrong, mistake):
             return mistake.hint
     return None
 
 
-def _same_failure(spec: Spec, kind: str, student: Outcome, wrong: Outcome, mutates: bool) -> bool:
+def _same_failure(spec: Spec, kind: str, student: Outcome, wrong: Outcome, mistake) -> bool:
     if kind == "mutation":
-        return mutates and wrong.mutated == student.mutated
+        # The same inputs changed, to the same values: "forgot to restore x" and
+        # "restored x by adding h back" change the same input differently.
+        return (mistake.mutates and wrong.mutated == student.mutated
+                and compare(wrong.after, student.after, spec.rtol) is None)
+    if kind == "alias":
+        return mistake.aliases and wrong.aliased == student.aliased
     if kind == "exception":
         return (wrong.error is not None and type(wrong.error) is type(student.error)
                 and str(wrong.error) == str(student.error))
@@ -124,18 +137,26 @@ def run_check(spec, func: Callable, hidden: bool = False) -> CheckResult:
     gradient_items = [what for what, _ in _quietly(spec.gradient, spec.reference)] if spec.gradient else []
     total = len(cases) + len(gradient_items)
 
+    def result(failures: list) -> CheckResult:
+        return CheckResult(spec.name, total - len(failures), total, failures, hidden,
+                           essential_failures=[f.case for f in failures if f.essential], cap=spec.essential_cap)
+
+    def whole_function_failure(kind: str, problem) -> CheckResult:
+        # The function fails every case alike; one message, every essential case failed with it.
+        essential = [case.label for case in cases if case.essential]
+        failed = [Failure("", kind, messages.failure_text(spec.name, problem))]
+        return CheckResult(spec.name, 0, total, failed, hidden, essential_failures=essential, cap=spec.essential_cap)
+
     if not callable(func):
-        text = messages.failure_text(spec.name, messages.not_callable(func, spec.name))
-        return CheckResult(spec.name, 0, total, [Failure("", "not-callable", text)], hidden)
+        return whole_function_failure("not-callable", messages.not_callable(func, spec.name))
     if _timed_out_before(func):
         # The visible check already waited out this function's loop: the hidden one must not wait again.
-        text = messages.failure_text(spec.name, messages.timed_out(spec.time_limit))
-        return CheckResult(spec.name, 0, total, [Failure("", "timeout", text)], hidden)
+        return whole_function_failure("timeout", messages.timed_out(spec.time_limit))
 
     failures: list = []
     for case, want in zip(cases, expected):
         if failures and failures[-1].kind in ("timeout", "skipped"):
-            failures.append(Failure(case.label, "skipped", "skipped after a time-out"))
+            failures.append(Failure(case.label, "skipped", "skipped after a time-out", essential=case.essential))
             continue
         names = argument_names(case, func, spec.reference)
         outcome = call(func, case, names, spec.time_limit, spec.blocked)
@@ -144,13 +165,13 @@ def run_check(spec, func: Callable, hidden: bool = False) -> CheckResult:
             continue
         hint = None if failures else find_hint(spec, case, names, diagnosis.kind, outcome)
         text = _failure_text(spec, case, names, want, outcome, diagnosis, hint)
-        failures.append(Failure(case.label, diagnosis.kind, text, hint))
+        failures.append(Failure(case.label, diagnosis.kind, text, hint, essential=case.essential))
 
     gave_up = bool(failures) and failures[-1].kind in ("timeout", "skipped")
     if gave_up:
         _remember_time_out(func)
     failures += _gradient_failures(spec, func, gradient_items, gave_up)
-    return CheckResult(spec.name, total - len(failures), total, failures, hidden)
+    return result(failures)
 
 
 def _spec(name: str) -> Spec:
@@ -238,22 +259,28 @@ def check(name: str, func: Callable, hidden: bool = False, points: Optional[floa
 
     While nbgrader autogrades, nothing is ever written to stderr and:
 
-    - without ``points`` a visible check (``hidden=False``) prints its report
-      and never raises, so the hidden check after it still runs; a hidden
-      check raises on any failure (all-or-nothing credit);
-    - with ``points`` the report is printed and a :class:`Score` returned:
-      ``round(points * passed / total, 2)``, which nbgrader reads from the
-      cell's ``Out[]`` as partial credit.
+    - a visible check without ``points`` does nothing at all: the hidden
+      call after it in the same cell runs every visible case again and
+      reports them, so the feedback shows each failure once;
+    - without ``points`` a hidden check raises on any failure
+      (all-or-nothing credit);
+    - with ``points`` the report is printed and a :class:`Score` returned,
+      :func:`~autograder.checking.scoring.exercise_score`: ``round(points *
+      passed / total, 2)``, at most half the points while an essential case
+      fails; nbgrader reads it from the cell's ``Out[]`` as partial credit.
     """
     __tracebackhide__ = True  # pytest and IPython: don't show this frame
-    result = run_check(_spec(name), func, hidden)
+    if grading() and not hidden and points is None:
+        return None
+    spec = _spec(name)
+    result = run_check(spec, func, hidden)
 
     if grading():
         if points is not None:
-            earned = round(points * result.passed / result.total, 2)
+            earned = result.score(points)
             print(f"{result.report()}\n  score: {earned:g} of {points:g} points")
             return Score(earned, points)
-        if hidden and not result.ok:
+        if not result.ok:
             raise CheckFailed(result.report()) from None
         print(result.report())
         return None

@@ -18,7 +18,9 @@ Every failure message has the same shape, so a student learns to read it once::
 The functions named after a problem (:func:`raised`, :func:`timed_out`, ...)
 return its headline and detail lines; :func:`failure_text` lays them out.
 Arrays are shortened with ``np.array2string`` (4 decimals, a few items from
-each end), single numbers are shown in full so that digits can be compared.
+each end), single numbers are shown in full so that digits can be compared,
+and nested values (a list of (W, b) pairs, a network's caches) one leaf per
+line, named by the same index path as the mismatch line ("caches[0][1]").
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ _LABEL_WIDTH = 10  # "expected: " — values line up after it
 _ARRAY_OPTIONS = dict(precision=4, threshold=24, edgeitems=3, separator=", ", max_line_width=72)
 _MAX_PRINTED_LINES = 5
 _MAX_REPR = 200
+_MAX_NESTED_LEAVES = 12  # leaves of a nested value (a network's caches) shown before "... (n more)"
 
 Problem = tuple  # (headline, [detail lines])
 NOT_SHOWN = object()  # the expected / received line is left out
@@ -64,13 +67,27 @@ def called_reference(dotted: str) -> Problem:
             "write it with NumPy"), []
 
 
-def mutated(names: Sequence[str]) -> Problem:
+def mutated(names: Sequence[str], restored: Sequence[str] = ()) -> Problem:
+    """``names`` were changed by the call; those in ``restored`` may change while it runs but must be put back."""
     listed = ", ".join(f"`{n}`" for n in names)
     noun = "input" if len(names) == 1 else "inputs"
     first = names[0]
+    if all(n in restored for n in names):
+        return (f"your function left its {noun} {listed} changed: it must restore it exactly",
+                [f"perturbing {first} in place is the idea, but put every entry back afterwards: "
+                 f"old = {first}[i] before the change, {first}[i] = old after it"])
     return (f"your function modified its {noun} {listed} in place",
             [f"work on a copy (new_{first} = {first} + ..., not {first} += ...): "
              "the caller's arrays must not change"])
+
+
+def aliased(names: Sequence[str]) -> Problem:
+    listed = ", ".join(f"`{n}`" for n in names)
+    noun = "input" if len(names) == 1 else "inputs"
+    return (f"your function returned its {noun} {listed} itself (or a view of it), not a new array",
+            ["the result must be a new array: a caller that changes it in place would change "
+             f"{listed} too (z * 2 and np.maximum(z, 0) are new arrays; z, z.T, z[...] and "
+             "z.reshape(...) share z's memory)"])
 
 
 def warned(warnings: Sequence[tuple]) -> Problem:
@@ -143,7 +160,7 @@ def show_output_value(value: Any, names: Sequence[str] = ()) -> str:
 
 
 def show(value: Any) -> str:
-    """A value shortened for reading: arrays with 4 decimals, numbers in full."""
+    """A value shortened for reading: arrays with 4 decimals, numbers in full, nested values item by item."""
     if isinstance(value, np.ndarray):
         return _show_array(value)
     if isinstance(value, (bool, np.bool_)):
@@ -152,12 +169,64 @@ def show(value: Any) -> str:
         return str(int(value))
     if isinstance(value, (numbers.Real, np.floating)):
         return repr(float(value))
-    if isinstance(value, list) and all(isinstance(v, (numbers.Number, np.number)) for v in value):
-        return _show_number_list(value)
-    if isinstance(value, tuple):
-        return "(" + ", ".join(_indent(show(v), 1) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, (list, tuple)) and value and all(_is_plain_number(v) for v in value):
+        return _show_number_list(list(value)) if isinstance(value, list) else "(" + ", ".join(map(show, value)) + ")"
+    if _is_nested(value):
+        return _show_nested(value)
     text = repr(value)
     return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + " ..."
+
+
+def _is_plain_number(v) -> bool:
+    return isinstance(v, (numbers.Number, np.number)) and not isinstance(v, np.ndarray)
+
+
+def _is_nested(value) -> bool:
+    """A list, tuple or dict holding arrays or other containers (caches, params, grads)."""
+    if isinstance(value, dict):
+        return bool(value)
+    return isinstance(value, (list, tuple)) and any(isinstance(v, (np.ndarray, list, tuple, dict)) for v in value)
+
+
+def _show_nested(value) -> str:
+    """A header, then one line per leaf named by its index path, as the mismatch lines name parts.
+
+    ``[(W1, b1), (W2, b2)]`` reads::
+
+        a list of 2 tuples:
+        [0][0] = [[0.2, 0.3],
+                  [0.4, 0.7]]
+        [0][1] = [0.1, 0.2]
+        ...
+    """
+    leaves = list(_leaves(value, ""))
+    lines = [_nested_header(value) + ":"]
+    for path, leaf in leaves[:_MAX_NESTED_LEAVES]:
+        lines.append(f"{path} = {_indent(show(leaf), len(path) + 3)}")
+    if len(leaves) > _MAX_NESTED_LEAVES:
+        lines.append(f"... ({len(leaves) - _MAX_NESTED_LEAVES} more)")
+    return "\n".join(lines)
+
+
+def _leaves(value, path: str):
+    """(index path, value) of everything inside nested lists, tuples and dicts that is not one of them."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{path}[{key!r}]")
+    elif isinstance(value, (list, tuple)) and value and not all(_is_plain_number(v) for v in value):
+        for i, item in enumerate(value):
+            yield from _leaves(item, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+def _nested_header(value) -> str:
+    if isinstance(value, dict):
+        return f"a dict of {len(value)} entries"
+    kinds = {type(v).__name__ for v in value}
+    kind = {"ndarray": "array"}.get(next(iter(kinds)), next(iter(kinds))) if len(kinds) == 1 else "item"
+    article = "an" if type(value).__name__[0] in "aeiou" else "a"
+    return f"{article} {type(value).__name__} of {len(value)} {kind}{'s' if len(value) != 1 else ''}"
 
 
 def _show_array(a: np.ndarray) -> str:

@@ -11,6 +11,8 @@ import html
 from dataclasses import dataclass, field
 from typing import Optional
 
+from autograder.checking.scoring import cap_words, exercise_score
+
 # How many other failing cases the summary line names before "...".
 _MAX_OTHER_LABELS = 3
 # Failures that are the same for every case: naming the other cases adds nothing.
@@ -25,17 +27,19 @@ class Failure:
              e.g. a gradient check or a non-callable argument).
     kind     what went wrong, one word a program can count: "not-implemented",
              "exception", "timeout", "reference", "mutation", "warning",
-             "type", "shape", "dtype", "nan", "value", "judge", "gradient",
-             "not-callable", "skipped".
+             "alias", "type", "shape", "dtype", "nan", "value", "judge",
+             "gradient", "not-callable", "skipped".
     message  the full text a student reads for this failure.
     hint     the hint of the catalogued mistake it matched, if any (only the
              first failure of a check is matched against the catalogue).
+    essential  the case is one of the exercise's essential cases.
     """
 
     case: str
     kind: str
     message: str
     hint: Optional[str] = None
+    essential: bool = False
 
 
 @dataclass
@@ -44,7 +48,9 @@ class CheckResult:
 
     ``passed`` of ``total`` checks passed (one per case, plus one per
     gradient item); ``failures`` holds one :class:`Failure` per failed check,
-    in the order they ran; ``hidden`` says whether hidden cases were run.
+    in the order they ran; ``hidden`` says whether hidden cases were run;
+    ``essential_failures`` names the failed essential cases, which cap the
+    score at ``cap`` of the points (:mod:`~autograder.checking.scoring`).
     """
 
     name: str
@@ -52,11 +58,22 @@ class CheckResult:
     total: int
     failures: list = field(default_factory=list)
     hidden: bool = False
+    essential_failures: list = field(default_factory=list)
+    cap: float = 0.5
 
     @property
     def ok(self) -> bool:
         """True when every check passed."""
         return self.passed == self.total
+
+    @property
+    def essential_failed(self) -> bool:
+        """True when an essential case failed: the score is capped."""
+        return bool(self.essential_failures)
+
+    def score(self, points: float) -> float:
+        """Points earned out of ``points``: :func:`~autograder.checking.scoring.exercise_score`."""
+        return exercise_score(points, self.passed, self.total, self.essential_failed, self.cap)
 
     @property
     def hint(self) -> Optional[str]:
@@ -84,11 +101,27 @@ class CheckResult:
             line += " (the remaining cases were skipped after the time-out)"
         return line
 
+    @property
+    def capped(self) -> bool:
+        """True when the cap costs points: an essential case failed and more than ``cap`` of the checks passed."""
+        return self.essential_failed and self.total > 0 and self.passed / self.total > self.cap
+
+    def cap_line(self) -> str:
+        """``an essential case failed ("..."): while it fails, this exercise earns at most half its points``, or ""."""
+        if not self.capped:
+            return ""
+        named = f' ("{self.essential_failures[0]}")' if self.essential_failures[0] else ""
+        return (f"an essential case failed{named}: while it fails, this exercise earns at most "
+                f"{cap_words(self.cap)} its points")
+
     def report(self) -> str:
-        """The text a student reads: the pass line, or the first failure and the summary."""
+        """The text a student reads: the pass line, or the first failure, the summary and the cap."""
         if self.ok:
             return self.pass_line()
-        return f"{self.failures[0].message}\n  {self.summary_line()}"
+        text = f"{self.failures[0].message}\n  {self.summary_line()}"
+        if self.cap_line():
+            text += f"\n  {self.cap_line()}"
+        return text
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.ok else "#cf222e"

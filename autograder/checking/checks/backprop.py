@@ -11,7 +11,9 @@ Student signatures (the notebook states each one in its exercise):
   exactly as ``nnlib.functional.dense_forward`` returns it.
 - ``mlp_backward(dA_out, caches, params, activations) -> [(dW, db), ...]``
   as ``nnlib.mlp.mlp_backward`` (activations: identity, sigmoid, tanh, relu).
-- ``numerical_gradient(f, x, h=1e-5)``: centred differences, ``x`` restored.
+- ``numerical_gradient(f, x, h=1e-5)``: centred differences, ``x`` perturbed
+  in place and restored exactly (some cases' ``f`` ignores its argument and
+  reads the very array ``x``, as a loss reads a layer's weights).
 - ``relative_error(a, b)``: ``max |a - b| / max(1e-8, |a| + |b|)``, a float.
 - ``sgd_step(params, grads, lr) -> new list`` of ``p - lr * g``; the arrays
   passed in are not modified.
@@ -30,6 +32,15 @@ mistakes are whole classes; two of them "are equal" (the engine's test for
 every expression of the check (for the "= instead of +=" mistakes, whose
 numbers depend on the order backward visits the nodes: when they fail on the
 same expressions).
+
+Essential cases (while one fails, the exercise earns at most half its
+points): every hand-worked case, the Value checks' visible expressions (a
+node used twice, a chain), the random 3-4-2 network of mlp_backward (whose
+sigmoid output layer needs its derivative), numerical_gradient's case whose
+``f`` reads ``x`` itself.  dtype: array outputs keep nnlib's dtype, float32
+for float32 input (one hidden float32 case each, with inputs on a grid of
+quarters so that float32 sums are exact); numerical_gradient has none
+(float32 cannot resolve a step of 1e-5), relative_error returns a float.
 """
 from __future__ import annotations
 
@@ -40,12 +51,18 @@ from typing import Callable
 import numpy as np
 
 from autograder.checking.calls import run_isolated
-from autograder.checking.spec import Case, Mistake, Spec, register
+from autograder.checking.secret import case_rng
+from autograder.checking.spec import Case, Mistake, NotImplementedYet, Spec, register
 from nnlib import mlp
 from nnlib.activations import sigmoid, sigmoid_grad
 from nnlib.autodiff import Value as NnlibValue
 from nnlib.functional import dense_backward
 from nnlib.gradcheck import numerical_gradient, relative_error
+
+def _quarters(rng, shape):
+    """float32 multiples of 1/4 in [-2, 2]: products and short sums of them are exact in float32."""
+    return (rng.integers(-8, 9, size=shape) / 4).astype(np.float32)
+
 
 # ======================================================================= graph_gradients
 
@@ -60,13 +77,13 @@ def graph_gradients_reference(x, y, z):
 def _graph_cases():
     rng = np.random.default_rng(30)
     return [
-        Case("hand-worked: x = -2, y = 5, z = -4 (the lecture's example)", (-2.0, 5.0, -4.0)),
+        Case("hand-worked: x = -2, y = 5, z = -4 (the lecture's example)", (-2.0, 5.0, -4.0), essential=True),
         Case("random x, y, z", tuple(float(v) for v in np.round(rng.normal(size=3), 3))),
     ]
 
 
 def _graph_hidden_cases():
-    rng = np.random.default_rng(31)
+    rng = case_rng(31)
     cases = [Case(f"random x, y, z #{i}", tuple(float(v) for v in rng.normal(scale=3, size=3))) for i in range(3)]
     cases += [
         Case("edge: x + y = 0, so df/dz = 0", (1.5, -1.5, 2.0)),
@@ -133,42 +150,56 @@ class _Graph:
 
 
 def _rand(seed, n):
-    return [float(v) for v in np.round(np.random.default_rng(seed).uniform(-2, 2, size=n), 3)]
+    """Leaf values of a hidden expression, in [-2, 2]: they change with the course's secret."""
+    return [float(v) for v in np.round(case_rng(seed).uniform(-2, 2, size=n), 3)]
 
 
-_r1, _r2 = _rand(40, 3), _rand(41, 3)
-MUL_GRAPHS = {
-    "visible": [
-        _Graph("a * b", {"a": 2.0, "b": -3.0}, lambda V: V["a"] * V["b"]),
-        _Graph("a * a (one node used twice)", {"a": 3.0}, lambda V: V["a"] * V["a"]),
-        _Graph("(a * b) * c (a chain)", {"a": 1.5, "b": -2.0, "c": 0.5}, lambda V: (V["a"] * V["b"]) * V["c"]),
-    ],
-    "hidden": [
+_MUL_VISIBLE = [
+    _Graph("a * b", {"a": 2.0, "b": -3.0}, lambda V: V["a"] * V["b"]),
+    _Graph("a * a (one node used twice)", {"a": 3.0}, lambda V: V["a"] * V["a"]),
+    _Graph("(a * b) * c (a chain)", {"a": 1.5, "b": -2.0, "c": 0.5}, lambda V: (V["a"] * V["b"]) * V["c"]),
+]
+
+
+def _mul_hidden():
+    return [
         _Graph("a * b + a * c (a used by two products)", {"a": -1.0, "b": 4.0, "c": 2.5},
                lambda V: V["a"] * V["b"] + V["a"] * V["c"]),
-        _Graph("(a * b + c) * (a * c)", dict(zip("abc", _r1)),
+        _Graph("(a * b + c) * (a * c)", dict(zip("abc", _rand(40, 3))),
                lambda V: (V["a"] * V["b"] + V["c"]) * (V["a"] * V["c"])),
-        _Graph("((a * b) * (b * c)) * a", dict(zip("abc", _r2)),
+        _Graph("((a * b) * (b * c)) * a", dict(zip("abc", _rand(41, 3))),
                lambda V: ((V["a"] * V["b"]) * (V["b"] * V["c"])) * V["a"]),
         _Graph("a * b with a zero factor", {"a": 0.7, "b": 0.0}, lambda V: V["a"] * V["b"]),
         _Graph("(a * a) * a", {"a": -1.3}, lambda V: (V["a"] * V["a"]) * V["a"]),
-    ],
-}
-TANH_GRAPHS = {
-    "visible": [
-        _Graph("tanh(a)", {"a": 0.5}, lambda V: V["a"].tanh()),
-        _Graph("tanh(tanh(a)) (a chain)", {"a": 0.7}, lambda V: V["a"].tanh().tanh()),
-        _Graph("tanh(a) + a (a used twice)", {"a": -0.4}, lambda V: V["a"].tanh() + V["a"]),
-    ],
-    "hidden": [
+    ]
+
+
+_TANH_VISIBLE = [
+    _Graph("tanh(a)", {"a": 0.5}, lambda V: V["a"].tanh()),
+    _Graph("tanh(tanh(a)) (a chain)", {"a": 0.7}, lambda V: V["a"].tanh().tanh()),
+    _Graph("tanh(a) + a (a used twice)", {"a": -0.4}, lambda V: V["a"].tanh() + V["a"]),
+]
+
+
+def _tanh_hidden():
+    return [
         _Graph("tanh(a + b)", {"a": 0.3, "b": -0.8}, lambda V: (V["a"] + V["b"]).tanh()),
         _Graph("tanh(a) + tanh(a + b)", {"a": -1.1, "b": 0.6}, lambda V: V["a"].tanh() + (V["a"] + V["b"]).tanh()),
         _Graph("tanh(tanh(a) + tanh(b))", dict(zip("ab", _rand(42, 2))),
                lambda V: (V["a"].tanh() + V["b"].tanh()).tanh()),
         _Graph("tanh(a), saturated", {"a": 5.0}, lambda V: V["a"].tanh()),
         _Graph("tanh(a) at its centre", {"a": 0.0}, lambda V: V["a"].tanh()),
-    ],
-}
+    ]
+
+
+def mul_graphs() -> dict:
+    """The expressions of the __mul__ check, drawn when called (the hidden ones follow the secret)."""
+    return {"visible": _MUL_VISIBLE, "hidden": _mul_hidden()}
+
+
+def tanh_graphs() -> dict:
+    """The expressions of the tanh check, drawn when called."""
+    return {"visible": _TANH_VISIBLE, "hidden": _tanh_hidden()}
 
 
 def value_reference(data):
@@ -177,7 +208,8 @@ def value_reference(data):
 
 
 def _value_cases(graphs, part):
-    return lambda: [Case(g.label, (g.leaves["a"],)) for g in graphs[part]]
+    """The check's cases: one per expression, leaf ``a`` as the argument; the visible ones are essential."""
+    return lambda: [Case(g.label, (g.leaves["a"],), essential=part == "visible") for g in graphs()[part]]
 
 
 def _close(a, b, rtol=1e-7):
@@ -185,16 +217,15 @@ def _close(a, b, rtol=1e-7):
 
 
 def _value_judge(graphs, method):
-    by_label = {g.label: g for g in graphs["visible"] + graphs["hidden"]}
-
     def judge(case, leaf):
-        graph = by_label[case.label]
+        drawn = graphs()
+        graph = {g.label: g for g in drawn["visible"] + drawn["hidden"]}[case.label]
         want_f, want = graph.run(NnlibValue)
         outcome = run_isolated(lambda: graph.run(type(leaf), first_leaf=leaf), seconds=5.0)
         where = f"f = {graph.expression}"
         if isinstance(outcome.error, NotImplementedError):
-            return (f"not implemented yet: complete the backward closure of {method} "
-                    f"(replace `raise NotImplementedError()`); it ran while computing {where}")
+            return NotImplementedYet(f"not implemented yet: complete the backward closure of {method} "
+                                     "(replace `raise NotImplementedError()` with your code)")
         if outcome.error is not None:
             line = f"\n  at {outcome.line}" if outcome.line else ""
             return f"your Value raised {type(outcome.error).__name__}: {outcome.error} during {where}{line}"
@@ -213,7 +244,7 @@ def _value_judge(graphs, method):
     return judge
 
 
-def _fingerprint(cls, graphs):
+def _fingerprint(cls, graphs: dict):
     """What ``cls`` computes on every expression of a check: (f, leaf gradients) or the error's type."""
     prints = []
     for graph in graphs["visible"] + graphs["hidden"]:
@@ -236,7 +267,7 @@ def _behaves_like(mistake, other) -> bool:
     which its backward() visits two parents of a node (a set's order, in many
     students' code), so such mistakes (``_exact = False``) are matched by where they fail only.
     """
-    graphs = mistake._graphs
+    graphs = mistake._graphs()
     truth, wrong, got = (_fingerprint(c, graphs) for c in (NnlibValue, mistake, other))
     for t, w, g in zip(truth, wrong, got):
         if _same_output(t, w) != _same_output(t, g):
@@ -249,10 +280,10 @@ def _behaves_like(mistake, other) -> bool:
 class _NotebookValue:
     """The notebook's Value, complete and correct; the catalogued mistakes override one method.
 
-    Equality compares behaviour (see the module docstring); ``_graphs`` says on which expressions.
+    Equality compares behaviour (see the module docstring); ``_graphs()`` says on which expressions.
     """
 
-    _graphs: dict = {}
+    _graphs = staticmethod(lambda: {"visible": [], "hidden": []})
     _exact = True
 
     def __init__(self, data, _children=(), _op=""):
@@ -320,7 +351,7 @@ class _NotebookValue:
 
 
 class _MulValue(_NotebookValue):
-    _graphs = MUL_GRAPHS
+    _graphs = staticmethod(mul_graphs)
 
 
 class _MulAssigns(_MulValue):
@@ -362,7 +393,7 @@ class _MulOwnData(_MulValue):
 
 
 class _TanhValue(_NotebookValue):
-    _graphs = TANH_GRAPHS
+    _graphs = staticmethod(tanh_graphs)
 
 
 class _TanhNoSquare(_TanhValue):
@@ -416,8 +447,8 @@ _ASSIGN_HINT = ("gradients must accumulate: write self.grad += ..., not self.gra
 register(Spec(
     name="backprop.value_mul",
     reference=value_reference,
-    visible_cases=_value_cases(MUL_GRAPHS, "visible"),
-    hidden_cases=_value_cases(MUL_GRAPHS, "hidden"),
+    visible_cases=_value_cases(mul_graphs, "visible"),
+    hidden_cases=_value_cases(mul_graphs, "hidden"),
     mistakes=[
         Mistake(_ASSIGN_HINT, _MulAssigns),
         Mistake("multiply the local gradient by the upstream gradient out.grad: "
@@ -425,13 +456,13 @@ register(Spec(
         Mistake("the local gradient of a * b with respect to a is the *other* operand b: "
                 "self.grad += other.data * out.grad, and other.grad += self.data * out.grad", _MulOwnData),
     ],
-    judge=_value_judge(MUL_GRAPHS, "__mul__"),
+    judge=_value_judge(mul_graphs, "__mul__"),
 ))
 register(Spec(
     name="backprop.value_tanh",
     reference=value_reference,
-    visible_cases=_value_cases(TANH_GRAPHS, "visible"),
-    hidden_cases=_value_cases(TANH_GRAPHS, "hidden"),
+    visible_cases=_value_cases(tanh_graphs, "visible"),
+    hidden_cases=_value_cases(tanh_graphs, "hidden"),
     mistakes=[
         Mistake("tanh'(x) = 1 - tanh(x)**2: the output t is squared, 1 - t is not the derivative", _TanhNoSquare),
         Mistake("multiply the local gradient by the upstream gradient: self.grad += (1 - t**2) * out.grad",
@@ -440,7 +471,7 @@ register(Spec(
         Mistake("use the output t = tanh(x) in the derivative, 1 - t**2, not the input x: 1 - x**2 is wrong",
                 _TanhOfInput),
     ],
-    judge=_value_judge(TANH_GRAPHS, "tanh"),
+    judge=_value_judge(tanh_graphs, "tanh"),
 ))
 
 
@@ -457,21 +488,23 @@ def _sig_cases():
     rng = np.random.default_rng(50)
     return [
         Case("hand-worked: Z = [[0, 2, -1]], dA = [[1, 1, 1]] (dZ = sigmoid'(Z))",
-             (np.ones((1, 3)), np.array([[0.0, 2.0, -1.0]]))),
+             (np.ones((1, 3)), np.array([[0.0, 2.0, -1.0]])), essential=True),
         Case("hand-worked: the 2-2-1 output, Z = [[1.0414]], dA = [[yhat - y]] = [[-0.2609]]",
-             (np.array([[-0.26088497]]), np.array([[1.04137398]]))),
+             (np.array([[-0.26088497]]), np.array([[1.04137398]])), essential=True),
         Case("random (4, 3)", (rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))),
     ]
 
 
 def _sig_hidden_cases():
-    rng = np.random.default_rng(51)
+    rng = case_rng(51)
     cases = [Case(f"random {shape}", (rng.normal(size=shape), rng.normal(scale=3, size=shape)))
              for shape in ((1, 1), (7, 5), (32, 2), (3,))]
     cases += [
         Case("edge: Z = ±800 (sigmoid saturates; no overflow)",
              (np.ones((2, 2)), np.array([[800.0, -800.0], [-30.0, 30.0]]))),
         Case("edge: dA = 0 gives dZ = 0", (np.zeros((2, 3)), rng.normal(size=(2, 3)))),
+        Case("float32 dA and Z of shape (3, 2): dZ stays float32",
+             (_quarters(rng, (3, 2)), rng.uniform(-3, 3, size=(3, 2)).astype(np.float32))),
     ]
     return cases
 
@@ -509,14 +542,15 @@ register(Spec(
                 _sig_naive),
     ],
     blocked=("nnlib.activations.sigmoid_grad", "nnlib.functional.activation_backward"),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
 # ======================================================================= dense_backward
 
 
-def _dense_case(seed, N, D, H):
-    rng = np.random.default_rng(seed)
+def _dense_case(rng, N, D, H):
     X = rng.normal(size=(N, D))  # (N, D)
     W = rng.normal(size=(D, H))  # (D, H)
     b = rng.normal(size=H)  # (H,)
@@ -530,19 +564,24 @@ def _dense_cases():
     b = np.array([0.1, -0.2])  # (2,)
     dZ = np.array([[1.0, 0.0], [-1.0, 2.0]])  # (2, 2)
     return [
-        Case("hand-worked: N = 2, D = 3, H = 2", (dZ, (X, W, b))),
-        Case("random N = 5, D = 4, H = 3", _dense_case(60, 5, 4, 3)),
+        Case("hand-worked: N = 2, D = 3, H = 2", (dZ, (X, W, b)), essential=True),
+        Case("random N = 5, D = 4, H = 3", _dense_case(np.random.default_rng(60), 5, 4, 3)),
     ]
 
 
 def _dense_hidden_cases():
-    return [Case(f"random N = {N}, D = {D}, H = {H}" + (" (square W)" if D == H else ""), _dense_case(61 + i, N, D, H))
-            for i, (N, D, H) in enumerate(((1, 3, 2), (8, 4, 4), (64, 10, 3), (3, 1, 6)))]
+    cases = [Case(f"random N = {N}, D = {D}, H = {H}" + (" (square W)" if D == H else ""),
+                  _dense_case(case_rng(61 + i), N, D, H))
+             for i, (N, D, H) in enumerate(((1, 3, 2), (8, 4, 4), (64, 10, 3), (3, 1, 6)))]
+    rng = case_rng(65)
+    dZ, X, W, b = _quarters(rng, (4, 2)), _quarters(rng, (4, 3)), _quarters(rng, (3, 2)), _quarters(rng, 2)
+    cases.append(Case("float32 N = 4, D = 3, H = 2: dX, dW, db stay float32", (dZ, (X, W, b))))
+    return cases
 
 
 def _dense_gradient(func):
     """Compare the student's (dX, dW, db) with centred differences of L = sum(Z * R), so dL/dZ = R."""
-    dZ, (X, W, b) = _dense_case(80, 4, 3, 2)
+    dZ, (X, W, b) = _dense_case(np.random.default_rng(80), 4, 3, 2)
 
     def loss(_):
         return float(np.sum((X @ W + b) * dZ))
@@ -589,6 +628,11 @@ def _dense_db_wrong_axis(dZ, cache):
     return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)
 
 
+def _dense_db_mean(dZ, cache):
+    X, W, b = cache
+    return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)
+
+
 _N_HINT = ("do not divide by N here: dense_backward only applies the chain rule. When the loss is a mean over "
            "the batch, its gradient dZ (e.g. MSE's 2 (yhat - y) / N) already carries the 1/N; dividing again "
            "makes the gradient N times too small")
@@ -608,10 +652,15 @@ register(Spec(
                 _dense_dX_without_transpose),
         Mistake("sum db over the batch rows, axis=0 (one value per output unit), not over axis=1",
                 _dense_db_wrong_axis),
+        Mistake("db is a sum over the batch, dZ.sum(axis=0), not a mean: b was added to every one of the N "
+                "rows, so each row's gradient counts (like dW = X.T @ dZ, which sums over the rows too)",
+                _dense_db_mean),
     ],
     blocked=("nnlib.functional.dense_backward", "nnlib.layers.Dense.backward"),
     gradient=_dense_gradient,
     output_names=("dX", "dW", "db"),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -625,13 +674,17 @@ WORKED_PARAMS = [
 ]
 
 
-def _mlp_case(seed, N, sizes, activations):
-    rng = np.random.default_rng(seed)
-    params = [(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in), rng.normal(scale=0.5, size=n_out))
-              for n_in, n_out in zip(sizes[:-1], sizes[1:])]  # W (n_in, n_out), b (n_out,)
-    X = rng.normal(size=(N, sizes[0]))  # (N, D)
+def _mlp_case(rng, N, sizes, activations, float32=False):
+    """(dA_out, caches, params, activations) of a random network; ``float32``: every number a float32 quarter."""
+    if float32:
+        params = [(_quarters(rng, (n_in, n_out)), _quarters(rng, n_out)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        X = _quarters(rng, (N, sizes[0]))  # (N, D)
+    else:
+        params = [(rng.normal(size=(n_in, n_out)) / np.sqrt(n_in), rng.normal(scale=0.5, size=n_out))
+                  for n_in, n_out in zip(sizes[:-1], sizes[1:])]  # W (n_in, n_out), b (n_out,)
+        X = rng.normal(size=(N, sizes[0]))  # (N, D)
     A_out, caches = mlp.mlp_forward(X, params, activations)
-    dA_out = rng.normal(size=A_out.shape)  # (N, n_out)
+    dA_out = _quarters(rng, A_out.shape) if float32 else rng.normal(size=A_out.shape)  # (N, n_out)
     return dA_out, caches, params, list(activations)
 
 
@@ -640,18 +693,22 @@ def _mlp_cases():
     yhat, caches = mlp.mlp_forward(X, WORKED_PARAMS, ["sigmoid", "sigmoid"])
     return [
         Case("hand-worked: the 2-2-1 example, dA_out = yhat - y", (yhat - 1.0, caches, WORKED_PARAMS,
-                                                                   ["sigmoid", "sigmoid"])),
-        Case("random 3-4-2 (relu, sigmoid), N = 5", _mlp_case(90, 5, (3, 4, 2), ("relu", "sigmoid"))),
+                                                                   ["sigmoid", "sigmoid"]), essential=True),
+        Case("random 3-4-2 (relu, sigmoid), N = 5",
+             _mlp_case(np.random.default_rng(90), 5, (3, 4, 2), ("relu", "sigmoid")), essential=True),
     ]
 
 
 def _mlp_hidden_cases():
     return [
         Case("random 4-5-3-2-1 (tanh, relu, sigmoid, identity), N = 6",
-             _mlp_case(91, 6, (4, 5, 3, 2, 1), ("tanh", "relu", "sigmoid", "identity"))),
-        Case("one layer 3-2 (sigmoid), N = 4", _mlp_case(92, 4, (3, 2), ("sigmoid",))),
-        Case("random 2-3-3 (tanh, tanh), N = 1", _mlp_case(93, 1, (2, 3, 3), ("tanh", "tanh"))),
-        Case("random 6-8-4 (relu, identity), N = 32", _mlp_case(94, 32, (6, 8, 4), ("relu", "identity"))),
+             _mlp_case(case_rng(91), 6, (4, 5, 3, 2, 1), ("tanh", "relu", "sigmoid", "identity"))),
+        Case("one layer 3-2 (sigmoid), N = 4", _mlp_case(case_rng(92), 4, (3, 2), ("sigmoid",))),
+        Case("random 2-3-3 (tanh, tanh), N = 1", _mlp_case(case_rng(93), 1, (2, 3, 3), ("tanh", "tanh"))),
+        Case("random 6-8-4 (relu, identity), N = 32", _mlp_case(case_rng(94), 32, (6, 8, 4), ("relu", "identity"))),
+        # relu and identity of quarters keep every product and sum exact in float32.
+        Case("float32 3-4-2 (relu, identity), N = 3: every gradient stays float32",
+             _mlp_case(case_rng(96), 3, (3, 4, 2), ("relu", "identity"), float32=True)),
     ]
 
 
@@ -664,12 +721,12 @@ _DERIVATIVE = {  # f'(Z) of the chapter's activations
 
 
 def _mlp_variant(dA_out, caches, params, activations, *, derivative_of="Z", transpose_dW=False,
-                 reverse=True, sum_db=True, W_transposed_down=True, divide_N=False):
+                 reverse=True, sum_db=True, W_transposed_down=True, divide_N=False, skip_output_derivative=False):
     """mlp_backward with one thing changed (each catalogued mistake sets one keyword)."""
     dA, grads = dA_out, []
     N = dA_out.shape[0]
     for (W, b), name, (A_prev, Z, A) in zip(reversed(params), reversed(activations), reversed(caches)):
-        if derivative_of == "none":
+        if derivative_of == "none" or (skip_output_derivative and not grads):
             dZ = dA
         else:
             dZ = dA * _DERIVATIVE[name](Z if derivative_of == "Z" else A)
@@ -684,7 +741,7 @@ def _mlp_variant(dA_out, caches, params, activations, *, derivative_of="Z", tran
 
 def _mlp_gradient(func):
     """Centred differences of L = sum(A_out * R) for every W and b of a 3-4-2 (tanh, sigmoid) network."""
-    R, caches, params, activations = _mlp_case(95, 4, (3, 4, 2), ("tanh", "sigmoid"))
+    R, caches, params, activations = _mlp_case(np.random.default_rng(95), 4, (3, 4, 2), ("tanh", "sigmoid"))
     X = caches[0][0]
     probe = [(W.copy(), b.copy()) for W, b in params]
 
@@ -712,6 +769,9 @@ register(Spec(
         Mistake("multiply by the activation's derivative first: dZ = dA * f'(Z); without it the "
                 "non-linearity is skipped on the way back",
                 lambda *a: _mlp_variant(*a, derivative_of="none")),
+        Mistake("the output layer has an activation too: start with dZ = dA_out * f'(Z) of the last layer "
+                "(its sigmoid, say); only an identity output has f'(Z) = 1",
+                lambda *a: _mlp_variant(*a, skip_output_derivative=True)),
         Mistake("evaluate the derivative at the pre-activation Z (the cache's middle entry), f'(Z), "
                 "not at the output A", lambda *a: _mlp_variant(*a, derivative_of="A")),
         Mistake("the list must start with layer 1: you walk the layers backwards, so reverse the "
@@ -724,6 +784,8 @@ register(Spec(
     ],
     blocked=("nnlib.mlp.mlp_backward",),
     gradient=_mlp_gradient,
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -736,13 +798,18 @@ _Y52 = np.random.default_rng(103).normal(size=(5, 2))
 
 
 def _f_squares(x):
-    """f(x) = sum(x^2), so df/dx = 2x."""
+    """f(x) = sum(x**2), so df/dx = 2x."""
     return float(np.sum(x ** 2))
 
 
 def _f_tanh_cubic(x):
-    """f(x) = sum(tanh(x) * C) + sum(x^3) / 3 with a fixed C (3, 4)."""
+    """f(x) = sum(tanh(x) * C) + sum(x**3) / 3 with a fixed C (3, 4)."""
     return float(np.sum(np.tanh(x) * _C34) + np.sum(x ** 3) / 3)
+
+
+def _f_cubic(x):
+    """f(x) = sum(x**3) / 3: centred differences give x**2 + h**2 / 3, so the step h shows."""
+    return float(np.sum(x ** 3) / 3)
 
 
 def _f_exp(x):
@@ -751,7 +818,7 @@ def _f_exp(x):
 
 
 def _f_regression(W):
-    """f(W) = sum((X W - Y)^2) for fixed X (5, 3), Y (5, 2): a least-squares loss."""
+    """f(W) = sum((X W - Y)**2) for fixed X (5, 3), Y (5, 2): a least-squares loss."""
     return float(np.sum((_X52 @ W - _Y52) ** 2))
 
 
@@ -760,31 +827,67 @@ def _f_logsumexp(x):
     return float(np.log(np.sum(np.exp(x))))
 
 
+def _f_tanh_cubic_1(x):
+    """f(x) = tanh(x) + x**3, summed."""
+    return float(np.sum(np.tanh(x) + x ** 3))
+
+
+class ReadsW:
+    """``f(_) = loss(W)``: a loss that ignores its argument and reads the array W itself.
+
+    That is how gradient checking is used on a network: ``f`` computes the
+    loss from the layer's own weight matrix, and ``numerical_gradient(f, W)``
+    must nudge *that* array.  A case passes ``(ReadsW(loss, W), W)``; deep
+    copying the case copies ``W`` once, so the copy the student receives is
+    the very array the copied ``f`` reads.  A function that perturbs a copy
+    of ``x`` leaves ``f`` unchanged and returns zeros.
+    """
+
+    def __init__(self, loss: Callable, W: np.ndarray, text: str):
+        self.loss, self.W, self.text = loss, W, text
+
+    def __call__(self, _ignored) -> float:
+        return float(self.loss(self.W))
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _reads_w(loss, W, text):
+    """The arguments (f, W) of a case whose f reads W itself."""
+    return ReadsW(loss, W, f"{text}, reading W itself (x is W)"), W
+
+
 def _ng_cases():
     rng = np.random.default_rng(104)
     return [
         Case("hand-worked: f(x) = sum(x**2) at x = [1, -2, 3] (gradient [2, -4, 6])",
-             (_f_squares, np.array([1.0, -2.0, 3.0]))),
+             (_f_squares, np.array([1.0, -2.0, 3.0])), essential=True),
         Case("f(x) = sum(tanh(x) * C) + sum(x**3) / 3, random x (3, 4)", (_f_tanh_cubic, rng.normal(size=(3, 4)))),
-        Case("f(x) = sum(x**2) with h = 1e-4 given", (_f_squares, rng.normal(size=4)), {"h": 1e-4}),
+        Case("f reads the array itself: f = lambda _: np.sum(W**2) at W = [[1, -2], [0.5, 3]] (gradient 2W); "
+             "perturb x in place",
+             _reads_w(lambda W: np.sum(W ** 2), np.array([[1.0, -2.0], [0.5, 3.0]]), "lambda _: np.sum(W**2)"),
+             essential=True),
+        Case("f(x) = sum(x**3) / 3 with h = 1e-2 given (the result is x**2 + h**2 / 3: use the h passed in)",
+             (_f_cubic, rng.normal(size=4)), {"h": 1e-2}),
     ]
 
 
 def _ng_hidden_cases():
-    rng = np.random.default_rng(105)
+    rng = case_rng(105)
+    W = rng.normal(size=(3, 2))  # (3, 2)
     return [
         Case("f(x) = sum(exp(x) * C), random x of shape (2, 3, 2)", (_f_exp, rng.normal(size=(2, 3, 2)))),
         Case("least squares f(W) = sum((X W - Y)**2), W (3, 2)", (_f_regression, rng.normal(size=(3, 2)))),
+        Case("f reads the weights itself: least squares sum((X W - Y)**2) of a random W (3, 2)",
+             _reads_w(_f_regression, W, "lambda _: np.sum((X @ W - Y)**2)"), essential=True),
         Case("log-sum-exp, x (6,), h = 1e-6", (_f_logsumexp, rng.normal(size=6)), {"h": 1e-6}),
         Case("one entry, x of shape (1,)", (_f_tanh_cubic_1, np.array([0.3]))),
+        Case("f(x) = sum(exp(x) * C) with h = 0.1 (a large step shows in the result)",
+             (_f_exp, rng.normal(size=(2, 3, 2))), {"h": 0.1}),
         Case("f(x) = sum(x**2) with h = 1e-3 (exact for a quadratic)", (_f_squares, rng.normal(size=(2, 2))),
              {"h": 1e-3}),
     ]
-
-
-def _f_tanh_cubic_1(x):
-    """f(x) = tanh(x) + x^3, summed."""
-    return float(np.sum(np.tanh(x) + x ** 3))
 
 
 def _ng_forward_difference(f, x, h=1e-5):
@@ -809,6 +912,18 @@ def _ng_not_restored(f, x, h=1e-5):
     return grad
 
 
+def _ng_restored_by_arithmetic(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        f_plus = f(x)
+        x[i] -= 2 * h
+        f_minus = f(x)
+        x[i] += h
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
 def _ng_divided_by_h(f, x, h=1e-5):
     grad = np.zeros_like(x)
     for i in np.ndindex(x.shape):
@@ -826,6 +941,30 @@ def _ng_all_at_once(f, x, h=1e-5):
     return np.full_like(x, (f(x + h) - f(x - h)) / (2 * h))
 
 
+def _ng_on_copies(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += h
+        x_minus[i] -= h
+        grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
+    return grad
+
+
+def _ng_fixed_step(f, x, h=1e-5):
+    step = 1e-5
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + step
+        f_plus = f(x)
+        x[i] = old - step
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * step)
+    return grad
+
+
 register(Spec(
     name="backprop.numerical_gradient",
     reference=numerical_gradient,
@@ -835,14 +974,24 @@ register(Spec(
         Mistake("use the centred difference (f(x + h) - f(x - h)) / (2h): the one-sided "
                 "(f(x + h) - f(x)) / h has an error of order h, the centred one of order h**2",
                 _ng_forward_difference),
-        Mistake("x was left changed: save old = x[i] before perturbing and put it back with x[i] = old "
-                "(adding and subtracting h leaves a rounding error, and later entries see a shifted x)",
-                _ng_not_restored, mutates=True),
+        Mistake("put x[i] back after evaluating f at x[i] + h and x[i] - h: save old = x[i] first and end "
+                "with x[i] = old; without it every later entry is computed at a shifted x, and the caller's x "
+                "stays changed", _ng_not_restored, mutates=True),
+        Mistake("adding h back (x[i] += h after x[i] -= 2 * h) does not always give the old value exactly "
+                "(floating-point rounding): save old = x[i] first and restore with x[i] = old",
+                _ng_restored_by_arithmetic, mutates=True),
         Mistake("the two points x + h and x - h are 2h apart: divide by 2 * h, not h", _ng_divided_by_h),
+        Mistake("perturb x itself, in place (x[i] = old + h, then f(x), then restore x[i] = old): f may read "
+                "the array from where it lives, as a loss reads a layer's W, and then it never sees a copy "
+                "change (your differences are all 0)", _ng_on_copies),
         Mistake("perturb one entry at a time (loop with np.ndindex(x.shape)); adding h to every entry at once "
                 "measures the sum of all partial derivatives", _ng_all_at_once),
+        Mistake("use the step h that is passed in; 1e-5 is only its default (with h = 1e-2 the centred "
+                "difference of x**3 / 3 is x**2 + h**2 / 3)", _ng_fixed_step),
     ],
     blocked=("nnlib.gradcheck.numerical_gradient",),
+    restored_inputs=("x",),
+    fresh_output=True,
 ))
 
 
@@ -854,14 +1003,14 @@ def _re_cases():
     a = rng.normal(size=(3, 4))
     return [
         Case("hand-worked: a = [1, 2, 3], b = [1, 2.0002, 3] (0.0002 / 4.0002)",
-             (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0002, 3.0]))),
+             (np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0002, 3.0])), essential=True),
         Case("random (3, 4), b = a + small noise", (a, a + 1e-6 * rng.normal(size=(3, 4)))),
-        Case("edge: both zero (the 1e-8 floor avoids 0 / 0)", (np.zeros(3), np.zeros(3))),
+        Case("edge: both zero (the 1e-8 floor avoids 0 / 0)", (np.zeros(3), np.zeros(3)), essential=True),
     ]
 
 
 def _re_hidden_cases():
-    rng = np.random.default_rng(111)
+    rng = case_rng(111)
     a = rng.normal(size=(5, 2))
     return [
         Case("edge: a = 0, b = 1e-10 (tiny absolute error, floor 1e-8)", (np.zeros(4), np.full(4, 1e-10))),
@@ -914,8 +1063,7 @@ def sgd_step_reference(params, grads, lr):
     return [p - lr * g for p, g in zip(params, grads)]
 
 
-def _sgd_case(seed, shapes, lr):
-    rng = np.random.default_rng(seed)
+def _sgd_case(rng, shapes, lr):
     params = [rng.normal(size=s) for s in shapes]
     grads = [rng.normal(size=s) for s in shapes]
     return (params, grads, lr)
@@ -924,17 +1072,22 @@ def _sgd_case(seed, shapes, lr):
 def _sgd_cases():
     return [
         Case("hand-worked: p = [[1, 2]], g = [[0.5, -1]], lr = 0.1 -> [[0.95, 2.1]]",
-             ([np.array([[1.0, 2.0]])], [np.array([[0.5, -1.0]])], 0.1)),
-        Case("random W (3, 2), b (2,), lr = 0.5", _sgd_case(120, [(3, 2), (2,)], 0.5)),
+             ([np.array([[1.0, 2.0]])], [np.array([[0.5, -1.0]])], 0.1), essential=True),
+        Case("random W (3, 2), b (2,), lr = 0.5", _sgd_case(np.random.default_rng(120), [(3, 2), (2,)], 0.5)),
     ]
 
 
 def _sgd_hidden_cases():
+    rng = case_rng(124)
     return [
-        Case("random 2-layer network (4 arrays), lr = 0.01", _sgd_case(121, [(5, 4), (4,), (4, 1), (1,)], 0.01)),
-        Case("one array, lr = 2.0", _sgd_case(122, [(6,)], 2.0)),
-        Case("zero gradients leave the parameters as they are", ([np.ones((2, 2))], [np.zeros((2, 2))], 0.3)),
-        Case("lr = 1e-3 on a (10, 10) matrix", _sgd_case(123, [(10, 10)], 1e-3)),
+        Case("random 2-layer network (4 arrays), lr = 0.01",
+             _sgd_case(case_rng(121), [(5, 4), (4,), (4, 1), (1,)], 0.01)),
+        Case("one array, lr = 2.0", _sgd_case(case_rng(122), [(6,)], 2.0)),
+        Case("zero gradients leave the values as they are (in new arrays)",
+             ([np.ones((2, 2)), np.arange(3.0)], [np.zeros((2, 2)), np.zeros(3)], 0.3)),
+        Case("lr = 1e-3 on a (10, 10) matrix", _sgd_case(case_rng(123), [(10, 10)], 1e-3)),
+        Case("float32 W (3, 2) and b (2,), lr = 0.5: the new arrays stay float32",
+             ([_quarters(rng, (3, 2)), _quarters(rng, 2)], [_quarters(rng, (3, 2)), _quarters(rng, 2)], 0.5)),
     ]
 
 
@@ -956,6 +1109,10 @@ def _sgd_returns_step(params, grads, lr):
     return [-lr * g for g in grads]
 
 
+def _sgd_skips_zero_gradients(params, grads, lr):
+    return [p - lr * g if np.any(g) else p for p, g in zip(params, grads)]
+
+
 register(Spec(
     name="backprop.sgd_step",
     reference=sgd_step_reference,
@@ -968,8 +1125,12 @@ register(Spec(
         Mistake("return new arrays (p - lr * g) instead of changing the caller's arrays with -=",
                 _sgd_in_place, mutates=True),
         Mistake("return the new parameters p - lr * g, not only the step -lr * g", _sgd_returns_step),
+        Mistake("return a new array for every parameter, also when its gradient is zero: `p` itself is the "
+                "caller's array, p - lr * g is a new one", _sgd_skips_zero_gradients, aliases=True),
     ],
     blocked=("nnlib.optimizers.Optimizer.step",),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -1045,7 +1206,7 @@ def _worked_variant(transpose_dW1=False, no_half=False, sign=1.0, skip_output_de
 register(Spec(
     name="backprop.worked_example",
     reference=worked_example_reference,
-    visible_cases=lambda: [Case("the 2-2-1 example: x = (0.5, 0.8), y = 1, J = 1/2 (y - yhat)**2")],
+    visible_cases=lambda: [Case("the 2-2-1 example: x = (0.5, 0.8), y = 1, J = 1/2 (y - yhat)**2", essential=True)],
     hidden_cases=lambda: [Case("a second call returns the same numbers (nothing kept between calls)")],
     mistakes=[
         Mistake("dW1 is in the notes' layout (row = hidden unit); batch first, dW1 = x.T @ dz2 has "

@@ -23,6 +23,15 @@ Choices the notebook states too:
 - Stability is part of the task: the edge cases with |z| up to 1e4 fail a
   function that makes NumPy warn (overflow, invalid value), even when the
   final numbers happen to be right (``1 / (1 + inf)`` is 0, with a warning).
+  They are *essential* cases of sigmoid and softmax: while one fails, the
+  exercise earns at most half its points.  Every exercise's hand-worked case
+  is essential too, and so are the cases that are its point (softmax's rows
+  of very different scales, mlp_forward's softmax output layer).
+- dtype: every array output has nnlib's dtype for the same input, float32
+  for float32 input (``check_dtype``; one hidden float32 case each, with
+  values where float32 rounding cannot blur a correct answer), and is a new
+  array, never the input itself (``fresh_output``; mlp_forward excepted: its
+  first cache holds X itself, as nnlib's does).
 - ``relu_grad(0)`` is 0 (the kink; PyTorch's convention) and its output is
   a float array (``check_dtype``), like every derivative in nnlib.
 - ``mlp_forward`` looks activations up by name; the cases use only
@@ -36,6 +45,7 @@ from nnlib import activations as act
 from nnlib import functional
 from nnlib.mlp import mlp_forward, xor_params
 from nnlib.network import count_parameters
+from autograder.checking.secret import case_rng
 from autograder.checking.spec import Case, Mistake, Spec, register
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])  # (4, 2)
@@ -49,7 +59,23 @@ def _rng(seed):
 
 
 def _normal(seed, shape, scale=1.0):
+    """Fixed normal draws: visible cases, the same for everyone."""
     return scale * _rng(seed).normal(size=shape)
+
+
+def _hidden_normal(seed, shape, scale=1.0):
+    """Normal draws of a hidden case: they change with the course's secret."""
+    return scale * case_rng(seed).normal(size=shape)
+
+
+def _float32_uniform(seed, shape, bound):
+    """A hidden float32 case: values in [-bound, bound], where float32 rounding cannot blur a correct result."""
+    return case_rng(seed).uniform(-bound, bound, size=shape).astype(np.float32)
+
+
+def _float32_grid(rng, shape):
+    """float32 multiples of 1/4 in [-2, 2]: products and short sums of them are exact in float32."""
+    return (rng.integers(-8, 9, size=shape) / 4).astype(np.float32)
 
 
 # ---------------------------------------------------------------- sigmoid
@@ -57,20 +83,23 @@ def _normal(seed, shape, scale=1.0):
 
 def _sigmoid_cases():
     return [
-        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (sigmoid(0) = 0.5)", (HAND_Z.copy(),)),
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (sigmoid(0) = 0.5)", (HAND_Z.copy(),), essential=True),
         Case("random z of shape (4, 3)", (_normal(10, (4, 3), 3.0),)),
         Case("edge: |z| up to 1e4, z = [-1e4, -800, -30, 0, 30, 800, 1e4] (nothing may overflow)",
-             (LARGE_Z.copy(),)),
+             (LARGE_Z.copy(),), essential=True),
     ]
 
 
 def _sigmoid_hidden_cases():
     return [
-        Case("random 1-D z of shape (9,)", (_normal(11, 9, 5.0),)),
-        Case("random 3-D z of shape (2, 3, 4)", (_normal(12, (2, 3, 4), 10.0),)),
-        Case("edge: random z in [-1e4, 1e4], shape (5, 6)", (_rng(13).uniform(-1e4, 1e4, size=(5, 6)),)),
-        Case("edge: z = -745 and -709, where exp(-z) overflows or nearly does", (np.array([-745.0, -709.0, 709.0]),)),
+        Case("random 1-D z of shape (9,)", (_hidden_normal(11, 9, 5.0),)),
+        Case("random 3-D z of shape (2, 3, 4)", (_hidden_normal(12, (2, 3, 4), 10.0),)),
+        Case("edge: random z in [-1e4, 1e4], shape (5, 6)", (case_rng(13).uniform(-1e4, 1e4, size=(5, 6)),),
+             essential=True),
+        Case("edge: z = -745 and -709, where exp(-z) overflows or nearly does", (np.array([-745.0, -709.0, 709.0]),),
+             essential=True),
         Case("edge: a single z = 0, shape (1,)", (np.zeros(1),)),
+        Case("float32 z in [-4, 4], shape (3, 4): the output stays float32", (_float32_uniform(14, (3, 4), 4.0),)),
     ]
 
 
@@ -96,6 +125,14 @@ def _sigmoid_in_place(z):
     return z
 
 
+def _sigmoid_float64(z):
+    e = np.exp(-np.abs(z.astype(float)))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+_KEEP_DTYPE = "keep the input's precision, float32 in, float32 out, as nnlib does"
+
+
 _STABLE_SIGMOID = ("compute e = np.exp(-np.abs(z)), which is at most 1, and use 1 / (1 + e) where z >= 0 "
                    "and e / (1 + e) where z < 0")
 
@@ -118,8 +155,12 @@ register(Spec(
                 _sigmoid_exp_ratio),
         Mistake("you wrote the result into z itself (z[...] = ... or z[:] = ...); return a new array",
                 _sigmoid_in_place, mutates=True),
+        Mistake(f"{_KEEP_DTYPE}: z.astype(float) or np.float64(...) turns float32 into float64; "
+                "NumPy keeps float32 by itself (np.exp of float32 is float32)", _sigmoid_float64),
     ],
     blocked=("nnlib.activations.sigmoid",),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -128,7 +169,8 @@ register(Spec(
 
 def _sigmoid_grad_cases():
     return [
-        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at 0 is 0.25, the largest)", (HAND_Z.copy(),)),
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at 0 is 0.25, the largest)", (HAND_Z.copy(),),
+             essential=True),
         Case("random z of shape (3, 4)", (_normal(20, (3, 4), 3.0),)),
         Case("edge: |z| up to 1e4 (the slope underflows to 0; nothing may overflow)", (LARGE_Z.copy(),)),
     ]
@@ -136,9 +178,10 @@ def _sigmoid_grad_cases():
 
 def _sigmoid_grad_hidden_cases():
     return [
-        Case("random 1-D z of shape (8,)", (_normal(21, 8, 4.0),)),
-        Case("random 3-D z of shape (2, 2, 5)", (_normal(22, (2, 2, 5), 10.0),)),
-        Case("edge: random z in [-1e4, 1e4], shape (4, 4)", (_rng(23).uniform(-1e4, 1e4, size=(4, 4)),)),
+        Case("random 1-D z of shape (8,)", (_hidden_normal(21, 8, 4.0),)),
+        Case("random 3-D z of shape (2, 2, 5)", (_hidden_normal(22, (2, 2, 5), 10.0),)),
+        Case("edge: random z in [-1e4, 1e4], shape (4, 4)", (case_rng(23).uniform(-1e4, 1e4, size=(4, 4)),)),
+        Case("float32 z in [-2, 2], shape (2, 5): the output stays float32", (_float32_uniform(24, (2, 5), 2.0),)),
     ]
 
 
@@ -169,6 +212,10 @@ def _sigmoid_grad_exp_form(z):
     return np.exp(-z) / (1.0 + np.exp(-z)) ** 2
 
 
+def _sigmoid_grad_half_z(z):
+    return act.sigmoid(z) * (1.0 - z)
+
+
 register(Spec(
     name="mlp.sigmoid_grad",
     reference=act.sigmoid_grad,
@@ -177,6 +224,8 @@ register(Spec(
     mistakes=[
         Mistake("f(z)(1 - f(z)) needs the sigmoid's output, not z: s = sigmoid(z); return s * (1 - s)",
                 _sigmoid_grad_of_z),
+        Mistake("both factors use the sigmoid's output: s * (1 - s) with s = sigmoid(z); "
+                "sigmoid(z) * (1 - z) mixes in z itself", _sigmoid_grad_half_z),
         Mistake("1 - s**2 is the derivative of tanh; the sigmoid's is s * (1 - s)", _sigmoid_grad_tanh_form),
         Mistake("the sign: s * (1 - s) is never negative, s * (s - 1) always is", _sigmoid_grad_sign),
         Mistake("that is the sigmoid itself; its derivative is s * (1 - s) with s = sigmoid(z)",
@@ -187,6 +236,8 @@ register(Spec(
                 "s * (1 - s) with your stable sigmoid", _sigmoid_grad_exp_form),
     ],
     blocked=("nnlib.activations.sigmoid_grad",),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -195,17 +246,19 @@ register(Spec(
 
 def _relu_cases():
     return [
-        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2]", (HAND_Z.copy(),)),
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2]", (HAND_Z.copy(),), essential=True),
         Case("random z of shape (3, 4)", (_normal(30, (3, 4)),)),
     ]
 
 
 def _relu_hidden_cases():
     return [
-        Case("random 1-D z of shape (10,)", (_normal(31, 10),)),
-        Case("random 3-D z of shape (2, 3, 2)", (_normal(32, (2, 3, 2), 5.0),)),
-        Case("edge: all negative, shape (2, 3)", (-np.abs(_normal(33, (2, 3))) - 0.1,)),
+        Case("random 1-D z of shape (10,)", (_hidden_normal(31, 10),)),
+        Case("random 3-D z of shape (2, 3, 2)", (_hidden_normal(32, (2, 3, 2), 5.0),)),
+        Case("edge: all negative, shape (2, 3)", (-np.abs(_hidden_normal(33, (2, 3))) - 0.1,)),
+        Case("edge: no negative entry (nothing to clip, still a new array)", (np.abs(_hidden_normal(34, (3, 2))),)),
         Case("edge: tiny and huge values", (np.array([-1e-300, 1e-300, -1e300, 1e300, 0.0]),)),
+        Case("float32 z of shape (2, 4): the output stays float32", (_float32_uniform(35, (2, 4), 3.0),)),
     ]
 
 
@@ -226,6 +279,12 @@ def _relu_in_place(z):
     return z
 
 
+def _relu_shortcut(z):
+    if np.all(z >= 0):
+        return z  # nothing to clip
+    return np.maximum(z, 0.0)
+
+
 register(Spec(
     name="mlp.relu",
     reference=act.relu,
@@ -240,8 +299,12 @@ register(Spec(
                 _relu_slope),
         Mistake("z[z < 0] = 0 changes the caller's array; np.maximum(z, 0) returns a new one",
                 _relu_in_place, mutates=True),
+        Mistake("return a new array even when nothing is clipped: np.maximum(z, 0) always makes one, "
+                "while `return z` hands the caller's own array back", _relu_shortcut, aliases=True),
     ],
     blocked=("nnlib.activations.relu",),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -252,16 +315,17 @@ def _relu_grad_cases():
     return [
         Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at the kink z = 0 is taken as 0)",
              (HAND_Z.copy(),)),
-        Case("random z of shape (3, 4)", (_normal(40, (3, 4)),)),
+        Case("random z of shape (3, 4): slope 1 where z > 0, 0 where z < 0", (_normal(40, (3, 4)),), essential=True),
     ]
 
 
 def _relu_grad_hidden_cases():
     return [
-        Case("random 1-D z of shape (7,)", (_normal(41, 7),)),
-        Case("random 3-D z of shape (2, 2, 3)", (_normal(42, (2, 2, 3)),)),
+        Case("random 1-D z of shape (7,)", (_hidden_normal(41, 7),)),
+        Case("random 3-D z of shape (2, 2, 3)", (_hidden_normal(42, (2, 2, 3)),)),
         Case("edge: all zeros, shape (2, 3)", (np.zeros((2, 3)),)),
         Case("edge: tiny values around the kink", (np.array([-1e-300, 1e-300, -0.0, 0.0]),)),
+        Case("float32 z of shape (3, 3): the output stays float32", (_float32_uniform(43, (3, 3), 2.0),)),
     ]
 
 
@@ -282,21 +346,29 @@ def _relu_grad_in_place(z):
     return z
 
 
+def _relu_grad_float64(z):
+    return (z > 0).astype(float)
+
+
 register(Spec(
     name="mlp.relu_grad",
     reference=act.relu_grad,
     visible_cases=_relu_grad_cases,
     hidden_cases=_relu_grad_hidden_cases,
     mistakes=[
+        # First: it returns the right values, so it can only match a student whose values are right.
+        Mistake(f"{_KEEP_DTYPE}: (z > 0).astype(z.dtype); .astype(float) always gives float64",
+                _relu_grad_float64),
         Mistake("at the kink z = 0 we take the slope as 0 (as PyTorch does): use z > 0, not z >= 0",
                 _relu_grad_at_zero),
-        Mistake("return numbers 1.0 / 0.0, not True / False: (z > 0).astype(float)", _relu_grad_bool),
+        Mistake("return numbers 1.0 / 0.0, not True / False: (z > 0).astype(z.dtype)", _relu_grad_bool),
         Mistake("that is ReLU itself; its derivative is 1.0 where z > 0 and 0.0 elsewhere", _relu_grad_is_relu),
-        Mistake("you wrote the slopes into z itself; return a new array, e.g. (z > 0).astype(float)",
+        Mistake("you wrote the slopes into z itself; return a new array, e.g. (z > 0).astype(z.dtype)",
                 _relu_grad_in_place, mutates=True),
     ],
     blocked=("nnlib.activations.relu_grad",),
     check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -305,7 +377,7 @@ register(Spec(
 
 def _tanh_grad_cases():
     return [
-        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at 0 is 1)", (HAND_Z.copy(),)),
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at 0 is 1)", (HAND_Z.copy(),), essential=True),
         Case("random z of shape (3, 4)", (_normal(50, (3, 4), 2.0),)),
         Case("edge: |z| up to 1e4 (the slope is 0 there; nothing may overflow)", (LARGE_Z.copy(),)),
     ]
@@ -313,9 +385,10 @@ def _tanh_grad_cases():
 
 def _tanh_grad_hidden_cases():
     return [
-        Case("random 1-D z of shape (6,)", (_normal(51, 6, 2.0),)),
-        Case("random 3-D z of shape (3, 2, 2)", (_normal(52, (3, 2, 2), 5.0),)),
-        Case("edge: random z in [-1e4, 1e4], shape (3, 5)", (_rng(53).uniform(-1e4, 1e4, size=(3, 5)),)),
+        Case("random 1-D z of shape (6,)", (_hidden_normal(51, 6, 2.0),)),
+        Case("random 3-D z of shape (3, 2, 2)", (_hidden_normal(52, (3, 2, 2), 5.0),)),
+        Case("edge: random z in [-1e4, 1e4], shape (3, 5)", (case_rng(53).uniform(-1e4, 1e4, size=(3, 5)),)),
+        Case("float32 z in [-1.5, 1.5], shape (2, 3): the output stays float32", (_float32_uniform(54, (2, 3), 1.5),)),
     ]
 
 
@@ -361,6 +434,8 @@ register(Spec(
                 _tanh_grad_exp_tanh),
     ],
     blocked=("nnlib.activations.tanh_grad",),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -369,18 +444,22 @@ register(Spec(
 
 def _leaky_relu_cases():
     return [
-        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2], default alpha = 0.01", (HAND_Z.copy(),)),
-        Case("hand-worked: the same z with alpha = 0.2", (HAND_Z.copy(),), {"alpha": 0.2}),
+        Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2], default alpha = 0.01", (HAND_Z.copy(),), essential=True),
+        Case("hand-worked: the same z with alpha = 0.2", (HAND_Z.copy(),), {"alpha": 0.2}, essential=True),
         Case("random z of shape (3, 4), alpha = 0.1", (_normal(60, (3, 4)),), {"alpha": 0.1}),
     ]
 
 
 def _leaky_relu_hidden_cases():
     return [
-        Case("random 1-D z of shape (8,), default alpha", (_normal(61, 8, 3.0),)),
-        Case("random 3-D z of shape (2, 3, 2), alpha = 0.3", (_normal(62, (2, 3, 2), 3.0),), {"alpha": 0.3}),
-        Case("edge: alpha = 0 is plain ReLU", (_normal(63, (4, 3)),), {"alpha": 0.0}),
+        Case("random 1-D z of shape (8,), default alpha", (_hidden_normal(61, 8, 3.0),)),
+        Case("random 3-D z of shape (2, 3, 2), alpha = 0.3", (_hidden_normal(62, (2, 3, 2), 3.0),), {"alpha": 0.3}),
+        Case("edge: alpha = 0 is plain ReLU", (_hidden_normal(63, (4, 3)),), {"alpha": 0.0}),
         Case("edge: all zeros, shape (2, 2)", (np.zeros((2, 2)),), {"alpha": 0.05}),
+        Case("edge: alpha = 2 > 1 (a steeper negative side), z = [-2, -0.5, 0, 0.5, 2]", (HAND_Z.copy(),),
+             {"alpha": 2.0}),
+        Case("float32 z of shape (3, 2), alpha = 0.1: the output stays float32", (_float32_uniform(64, (3, 2), 3.0),),
+             {"alpha": 0.1}),
     ]
 
 
@@ -401,6 +480,10 @@ def _leaky_relu_in_place(z, alpha=0.01):
     return z
 
 
+def _leaky_relu_maximum(z, alpha=0.01):
+    return np.maximum(z, alpha * z)
+
+
 register(Spec(
     name="mlp.leaky_relu",
     reference=act.leaky_relu,
@@ -408,12 +491,17 @@ register(Spec(
     hidden_cases=_leaky_relu_hidden_cases,
     mistakes=[
         Mistake("negative inputs are scaled by alpha, not set to 0 (that is plain ReLU)", _leaky_relu_no_leak),
+        # Before the next one: for alpha > 1 both give the same numbers, and only this one passes alpha < 1.
+        Mistake("np.maximum(z, alpha * z) is leaky ReLU only for alpha <= 1: with alpha > 1 it picks alpha * z "
+                "for positive z; np.where(z > 0, z, alpha * z) is right for every alpha", _leaky_relu_maximum),
         Mistake("alpha scales the negative side: z where z > 0, alpha * z elsewhere", _leaky_relu_wrong_side),
         Mistake("use the alpha argument; 0.01 is only its default value", _leaky_relu_fixed_alpha),
         Mistake("z[z < 0] *= alpha changes the caller's array; np.where(z > 0, z, alpha * z) returns a new one",
                 _leaky_relu_in_place, mutates=True),
     ],
     blocked=("nnlib.activations.leaky_relu",),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -423,21 +511,26 @@ register(Spec(
 def _softmax_cases():
     return [
         Case("hand-worked: rows z = [1, 2, 3] and [1, 1, 1] (the second row gives 1/3 each)",
-             (np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]),)),
+             (np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]]),), essential=True),
         Case("random logits of shape (4, 5)", (_normal(70, (4, 5), 2.0),)),
         Case("edge: huge logits, rows [1000, 1001, 1002] and [-1e4, 0, 1e4] (nothing may overflow)",
-             (np.array([[1000.0, 1001.0, 1002.0], [-1e4, 0.0, 1e4]]),)),
+             (np.array([[1000.0, 1001.0, 1002.0], [-1e4, 0.0, 1e4]]),), essential=True),
     ]
 
 
 def _softmax_hidden_cases():
     return [
-        Case("a single vector of shape (5,) (axis=-1 is its only axis)", (_normal(71, 5),)),
-        Case("random logits of shape (6, 3), scale 10", (_normal(72, (6, 3), 10.0),)),
-        Case("random logits of shape (1, 7)", (_normal(73, (1, 7)),)),
-        Case("random 3-D logits of shape (2, 3, 4): softmax over the last axis", (_normal(74, (2, 3, 4)),)),
-        Case("square logits (3, 3) with axis=0 given", (_normal(75, (3, 3)),), {"axis": 0}),
-        Case("edge: a row of equal huge values [1e4, 1e4]", (np.array([[1e4, 1e4], [-1e4, -1e4]]),)),
+        Case("a single vector of shape (5,) (axis=-1 is its only axis)", (_hidden_normal(71, 5),)),
+        Case("random logits of shape (6, 3), scale 10", (_hidden_normal(72, (6, 3), 10.0),)),
+        Case("random logits of shape (1, 7)", (_hidden_normal(73, (1, 7)),)),
+        Case("random 3-D logits of shape (2, 3, 4): softmax over the last axis", (_hidden_normal(74, (2, 3, 4)),)),
+        Case("square logits (3, 3) with axis=0 given", (_hidden_normal(75, (3, 3)),), {"axis": 0}),
+        Case("edge: a row of equal huge values [1e4, 1e4]", (np.array([[1e4, 1e4], [-1e4, -1e4]]),), essential=True),
+        # Subtracting the max of the whole batch is exact for moderate logits; here the first row
+        # lies 1000 below the batch's max, so its exponentials all underflow to 0 (0 / 0).
+        Case("edge: rows of very different scales, [1, 2, 3] and [800, 900, 1000] (subtract each row's own max)",
+             (np.array([[1.0, 2.0, 3.0], [800.0, 900.0, 1000.0]]),), essential=True),
+        Case("float32 logits of shape (3, 4): the output stays float32", (_float32_uniform(76, (3, 4), 4.0),)),
     ]
 
 
@@ -475,6 +568,11 @@ def _softmax_ignores_axis(z, axis=-1):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def _softmax_global_max(z, axis=-1):
+    e = np.exp(z - np.max(z))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
 register(Spec(
     name="mlp.softmax",
     reference=act.softmax,
@@ -491,11 +589,15 @@ register(Spec(
                 "shape (N, 1), which broadcasts over each row", _softmax_no_keepdims),
         Mistake("subtract each row's maximum before np.exp: np.exp(1000) overflows to inf, and the shift "
                 "cancels in the ratio, so the result is unchanged", _softmax_no_shift),
+        Mistake("subtract each row's own maximum, z.max(axis=axis, keepdims=True), not the largest value of the "
+                "whole batch: a row far below it underflows to all zeros, and 0 / 0 is nan", _softmax_global_max),
         Mistake("use the axis argument (its default is -1) instead of a fixed axis", _softmax_ignores_axis),
         Mistake("use axis=-1 (the last axis), not axis=1, so that a single vector of shape (C,) works too",
                 _softmax_axis_one),
     ],
     blocked=("nnlib.activations.softmax",),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -507,10 +609,9 @@ def dense_forward_output(X, W, b):
     return functional.dense_forward(X, W, b)[0]
 
 
-def _dense_case(seed, N, D, H, label):
-    rng = _rng(seed)
+def _dense_case(rng, N, D, H, label, essential=False):
     return Case(f"{label}: X ({N}, {D}), W ({D}, {H}), b ({H},)",
-                (rng.normal(size=(N, D)), rng.normal(size=(D, H)), rng.normal(size=H)))
+                (rng.normal(size=(N, D)), rng.normal(size=(D, H)), rng.normal(size=H)), essential=essential)
 
 
 def _dense_cases():
@@ -518,19 +619,23 @@ def _dense_cases():
         Case("hand-worked: X (2, 3), W (3, 4), b (4,)",
              (np.array([[1.0, 2.0, 3.0], [-1.0, 0.0, 1.0]]),
               np.array([[1.0, 0.0, -1.0, 0.5], [0.0, 1.0, 2.0, 0.0], [1.0, -1.0, 0.0, 2.0]]),
-              np.array([0.5, -0.5, 1.0, 0.0]))),
-        _dense_case(80, 5, 4, 3, "random"),
-        _dense_case(81, 3, 3, 3, "square shapes, where a misplaced transpose or bias changes values, not shapes"),
+              np.array([0.5, -0.5, 1.0, 0.0])), essential=True),
+        _dense_case(_rng(80), 5, 4, 3, "random"),
+        _dense_case(_rng(81), 3, 3, 3, "square shapes, where a misplaced transpose or bias changes values, not shapes",
+                    essential=True),
     ]
 
 
 def _dense_hidden_cases():
+    rng = case_rng(87)
+    X, W, b = _float32_grid(rng, (3, 4)), _float32_grid(rng, (4, 2)), _float32_grid(rng, 2)
     return [
-        _dense_case(82, 1, 4, 2, "edge: a single sample"),
-        _dense_case(83, 6, 1, 5, "edge: one input feature"),
-        _dense_case(84, 7, 3, 1, "edge: one output unit"),
-        _dense_case(85, 10, 8, 6, "random"),
-        _dense_case(86, 4, 4, 4, "square shapes"),
+        _dense_case(case_rng(82), 1, 4, 2, "edge: a single sample"),
+        _dense_case(case_rng(83), 6, 1, 5, "edge: one input feature"),
+        _dense_case(case_rng(84), 7, 3, 1, "edge: one output unit"),
+        _dense_case(case_rng(85), 10, 8, 6, "random"),
+        _dense_case(case_rng(86), 4, 4, 4, "square shapes"),
+        Case("float32 X (3, 4), W (4, 2), b (2,): Z stays float32", (X, W, b)),
     ]
 
 
@@ -566,6 +671,8 @@ register(Spec(
                 "b.reshape(-1, 1) is a column and adds to rows (samples) instead", _dense_bias_column),
     ],
     blocked=("nnlib.functional.dense_forward",),
+    check_dtype=True,
+    fresh_output=True,
 ))
 
 
@@ -574,12 +681,14 @@ register(Spec(
 _CASE_ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu", "leaky_relu"]
 
 
-def _network_case(seed, sizes, activations, N, label):
-    rng = _rng(seed)
-    X = rng.normal(size=(N, sizes[0]))  # (N, D)
-    params = [(rng.normal(size=(a, b)), rng.normal(size=b)) for a, b in zip(sizes[:-1], sizes[1:])]
+def _network_case(rng, sizes, activations, N, label, essential=False, draw=None):
+    """A case of a random network; ``draw(rng, shape)`` makes its numbers (normal by default)."""
+    draw = draw or (lambda rng, shape: rng.normal(size=shape))
+    X = draw(rng, (N, sizes[0]))  # (N, D)
+    params = [(draw(rng, (a, b)), draw(rng, (b,))) for a, b in zip(sizes[:-1], sizes[1:])]
     shape = "-".join(str(s) for s in sizes)
-    return Case(f"{label}: {shape} network, activations {activations}, N = {N}", (X, params, list(activations)))
+    return Case(f"{label}: {shape} network, activations {activations}, N = {N}", (X, params, list(activations)),
+                essential=essential)
 
 
 def _mlp_cases():
@@ -587,24 +696,27 @@ def _mlp_cases():
     W2, b2 = xor_params()[1]
     return [
         Case("hand-worked: the chapter's XOR network on the four XOR inputs",
-             (XOR_X.copy(), [(W1, b1), (W2, b2)], ["relu", "identity"])),
-        _network_case(90, [3, 4, 2], ["sigmoid", "identity"], 5, "random"),
-        _network_case(91, [4, 5, 3, 2], ["relu", "tanh", "softmax"], 6, "random"),
+             (XOR_X.copy(), [(W1, b1), (W2, b2)], ["relu", "identity"]), essential=True),
+        _network_case(_rng(90), [3, 4, 2], ["sigmoid", "identity"], 5, "random"),
+        _network_case(_rng(91), [4, 5, 3, 2], ["relu", "tanh", "softmax"], 6, "random", essential=True),
     ]
 
 
 def _mlp_hidden_cases():
     cases = [
-        _network_case(92, [3, 1], ["sigmoid"], 4, "one layer (logistic regression)"),
-        _network_case(93, [2, 3, 1], ["leaky_relu", "sigmoid"], 1, "edge: a single sample"),
+        _network_case(case_rng(92), [3, 1], ["sigmoid"], 4, "one layer (logistic regression)"),
+        _network_case(case_rng(93), [2, 3, 1], ["leaky_relu", "sigmoid"], 1, "edge: a single sample"),
     ]
     for k in range(3):
-        rng = _rng(94 + k)
+        rng = case_rng(94 + k)
         depth = int(rng.integers(2, 5))
         sizes = [int(n) for n in rng.integers(1, 7, size=depth + 1)]
         hidden = [str(a) for a in rng.choice(_CASE_ACTIVATIONS, size=depth - 1)]
         last = str(rng.choice(["identity", "sigmoid", "softmax"]))
-        cases.append(_network_case(97 + k, sizes, hidden + [last], int(rng.integers(2, 9)), "random depth"))
+        cases.append(_network_case(case_rng(97 + k), sizes, hidden + [last], int(rng.integers(2, 9)), "random depth"))
+    # relu and identity of multiples of 1/4 stay exact in float32; the sigmoid is elementwise.
+    cases.append(_network_case(case_rng(100), [2, 3, 2, 1], ["relu", "identity", "sigmoid"], 4,
+                               "float32 (every array stays float32)", draw=_float32_grid))
     return cases
 
 
@@ -666,6 +778,7 @@ register(Spec(
     ],
     blocked=("nnlib.mlp.mlp_forward",),
     output_names=("A_out", "caches"),
+    check_dtype=True,
 ))
 
 
@@ -674,8 +787,8 @@ register(Spec(
 
 def _count_cases():
     return [
-        Case("hand-worked: layer sizes [3, 4, 2] (26 parameters)", ([3, 4, 2],)),
-        Case("hand-worked: layer sizes [3, 4, 4, 1] (41 parameters)", ([3, 4, 4, 1],)),
+        Case("hand-worked: layer sizes [3, 4, 2] (26 parameters)", ([3, 4, 2],), essential=True),
+        Case("hand-worked: layer sizes [3, 4, 4, 1] (41 parameters)", ([3, 4, 4, 1],), essential=True),
         Case("the XOR network [2, 2, 1]", ([2, 2, 1],)),
     ]
 
@@ -686,7 +799,7 @@ def _count_hidden_cases():
         Case("sizes as a tuple (784, 128, 10)", ((784, 128, 10),)),
         Case("sizes as a NumPy array [8, 16, 16, 3]", (np.array([8, 16, 16, 3]),)),
     ]
-    rng = _rng(110)
+    rng = case_rng(110)
     for _ in range(3):
         sizes = [int(n) for n in rng.integers(1, 50, size=int(rng.integers(2, 7)))]
         cases.append(Case(f"random layer sizes {sizes}", (sizes,)))
