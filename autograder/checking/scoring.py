@@ -48,5 +48,5 @@ def any_essential_failed(cases: Sequence, passed: Sequence[bool]) -> bool:
 
 
 def cap_words(cap: float) -> str:
-    """How the cap reads in a report: "half" for 0.5, else a percentage ("25%")."""
-    return "half" if cap == 0.5 else f"{cap:.0%}"
+    """How the cap reads before "its points" in a report: "half" for 0.5, else "25% of"."""
+    return "half" if cap == 0.5 else f"{cap:.0%} of"

@@ -96,12 +96,16 @@ def test_does_a_correct_notebook_class_pass_both_value_checks(prev):
 
 
 def test_is_the_released_stub_reported_as_not_implemented():
-    """Does the untouched class (closures raise NotImplementedError) fail every case with 'not implemented yet'?"""
+    """Does the untouched class fail every case with the same short 'not implemented yet' as any other stub?"""
     cls = notebook_value(mul_rule="stub", tanh_rule="stub")
     for name, method in (("backprop.value_mul", "__mul__"), ("backprop.value_tanh", "tanh")):
         result = run_check(name, cls, hidden=True)
         assert result.passed == 0
-        assert f"not implemented yet: complete the backward closure of {method}" in result.report()
+        assert {f.kind for f in result.failures} == {"not-implemented"}
+        assert result.report() == (
+            f"✗ {name} — not implemented yet: complete the backward closure of {method} "
+            "(replace `raise NotImplementedError()` with your code)\n"
+            f"  0 of {result.total} checks passed")
 
 
 def test_is_the_tanh_check_independent_of_mul():
@@ -220,3 +224,90 @@ def test_does_a_malformed_return_count_as_a_failed_gradient_not_a_crash():
     """If the student's dense_backward returns None, do the gradient items fail with infinite error?"""
     items = B._dense_gradient(lambda dZ, cache: None)
     assert [err for _, err in items] == [float("inf")] * 3
+
+
+# ---------------------------------------------------------------- numerical_gradient
+
+
+def _in_place(f, x, h=1e-5):
+    """The exercise as asked: perturb x in place, one entry at a time, and restore it exactly."""
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        f_plus = f(x)
+        x[i] = old - h
+        f_minus = f(x)
+        x[i] = old
+        grad[i] = (f_plus - f_minus) / (2 * h)
+    return grad
+
+
+def test_does_perturbing_copies_fail_where_f_reads_x_itself():
+    """f = lambda _: np.sum(W**2) never sees a copy change: the copying version returns zeros and is told why."""
+    def on_copies(f, x, h=1e-5):
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            x_plus, x_minus = x.copy(), x.copy()
+            x_plus[i] += h
+            x_minus[i] -= h
+            grad[i] = (f(x_plus) - f(x_minus)) / (2 * h)
+        return grad
+
+    assert run_check("backprop.numerical_gradient", _in_place, hidden=True).ok
+    result = run_check("backprop.numerical_gradient", on_copies)
+    report = result.report()
+    assert result.failures[0].case.startswith("f reads the array itself")
+    assert "input:    f = lambda _: np.sum(W**2), reading W itself (x is W)" in report
+    assert "expected: [[ 2., -4.]," in report and "received: [[0., 0.]," in report
+    assert "Hint: perturb x itself, in place" in report
+    assert result.score(2) <= 1.0  # an essential case
+
+
+def test_does_ignoring_h_fail_where_the_step_shows():
+    """A fixed step of 1e-5 passes the quadratics but not x**3 / 3 with h = 1e-2, whose result is x**2 + h**2 / 3."""
+    def fixed_step(f, x, h=1e-5):
+        return _in_place(f, x, 1e-5)
+
+    result = run_check("backprop.numerical_gradient", fixed_step, hidden=True)
+    assert [f.case for f in result.failures] == [
+        "f(x) = sum(x**3) / 3 with h = 1e-2 given (the result is x**2 + h**2 / 3: use the h passed in)",
+        "f(x) = sum(exp(x) * C) with h = 0.1 (a large step shows in the result)"]
+    assert "Hint: use the step h that is passed in" in result.report()
+
+
+def test_is_a_forgotten_restore_reported_without_telling_the_student_to_copy():
+    """numerical_gradient perturbs x in place on purpose: the message asks for the restore, not for a copy."""
+    def not_restored(f, x, h=1e-5):
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            x[i] += h
+            f_plus = f(x)
+            x[i] -= 2 * h
+            grad[i] = (f_plus - f(x)) / (2 * h)
+        return grad
+
+    report = run_check("backprop.numerical_gradient", not_restored).report()
+    assert report.splitlines()[0] == ("✗ backprop.numerical_gradient — your function left its input `x` changed: "
+                                      "it must restore it exactly")
+    assert "perturbing x in place is the idea, but put every entry back afterwards" in report
+    assert "Hint: put x[i] back after evaluating f" in report
+    assert "copy" not in report
+
+
+def test_is_restoring_by_arithmetic_told_apart_from_not_restoring():
+    """x[i] += h after x[i] -= 2h leaves rounding errors: the same input changed, by far less, its own hint."""
+    def restored_by_arithmetic(f, x, h=1e-5):
+        grad = np.zeros_like(x)
+        for i in np.ndindex(x.shape):
+            x[i] += h
+            f_plus = f(x)
+            x[i] -= 2 * h
+            f_minus = f(x)
+            x[i] += h
+            grad[i] = (f_plus - f_minus) / (2 * h)
+        return grad
+
+    result = run_check("backprop.numerical_gradient", restored_by_arithmetic, hidden=True)
+    assert result.failures[0].kind == "mutation"
+    assert result.hint.startswith("adding h back (x[i] += h after x[i] -= 2 * h) does not always give the old value")

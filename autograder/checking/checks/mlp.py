@@ -16,7 +16,10 @@ Tolerances (CS231n relative error, ``max |a - b| / max(1e-8, |a| + |b|)``):
 - ``count_parameters``: the same 1e-7, which is exact equality for integers
   below ten million.
 - ``xor_network`` is judged by behaviour: the network's four outputs must
-  be within ``1e-6`` (absolute) of 0, 1, 1, 0.
+  be within ``1e-6`` (absolute) of 0, 1, 1, 0, and its hidden units must be
+  the two detectors the exercise asks for, one firing (``h > 1e-6``) for the
+  input (1, 0) only and the other for (0, 1) only.  The network of the
+  chapter's section 5 (printed in the notebook) computes XOR but fails.
 
 Choices the notebook states too:
 
@@ -314,7 +317,7 @@ register(Spec(
 def _relu_grad_cases():
     return [
         Case("hand-worked: z = [-2, -0.5, 0, 0.5, 2] (the slope at the kink z = 0 is taken as 0)",
-             (HAND_Z.copy(),)),
+             (HAND_Z.copy(),), essential=True),
         Case("random z of shape (3, 4): slope 1 where z > 0, 0 where z < 0", (_normal(40, (3, 4)),), essential=True),
     ]
 
@@ -850,10 +853,16 @@ register(Spec(
 # ---------------------------------------------------------------- xor_network
 
 
+# The exercise asks for XOR built from two detectors, h1 = "x1 but not x2" and h2 = "x2 but not x1",
+# so that the network of section 5, printed in the notebook (it counts the ones), is not an answer.
+FIRES = 1e-6  # a hidden value above this counts as firing
+DETECTORS = ({(1, 0)}, {(0, 1)})  # the inputs each hidden unit must fire for, in either order
+
+
 def xor_reference():
-    """The chapter's hand-set weights as the exercise returns them: (W1, b1, W2, b2)."""
-    (W1, b1), (W2, b2) = xor_params()
-    return W1, b1, W2, b2
+    """A detector network as the exercise returns it: (W1, b1, W2, b2) with y = relu(x1 - x2) + relu(x2 - x1)."""
+    W1 = np.array([[1.0, -1.0], [-1.0, 1.0]])  # (2, 2): unit 1 sees x1 - x2, unit 2 sees x2 - x1
+    return W1, np.zeros(2), np.array([[1.0], [1.0]]), np.zeros(1)
 
 
 def _as_float(value, name, shapes):
@@ -877,8 +886,23 @@ def xor_outputs(W1, b1, W2, b2):
     return Z1, y[:, 0]
 
 
+def _inputs_text(inputs) -> str:
+    return ", ".join(f"({a}, {b})" for a, b in sorted(inputs)) or "no input"
+
+
+def _firing(Z1) -> list:
+    """For each hidden unit, the set of XOR inputs (as integer pairs) for which relu(z) > FIRES."""
+    fires = np.maximum(Z1, 0.0) > FIRES  # (4, 2)
+    return [{(int(x[0]), int(x[1])) for x, f in zip(XOR_X, fires[:, j]) if f} for j in range(2)]
+
+
+def _is_section_5(W1, b1, W2, b2) -> bool:
+    (W, c), (w, b) = xor_params()
+    return all(a.size == r.size and np.allclose(a.ravel(), r.ravel()) for a, r in ((W1, W), (b1, c), (W2, w), (b2, b)))
+
+
 def judge_xor(case, output):
-    """None when the weights make the 2-2-1 ReLU net output 0, 1, 1, 0 (within 1e-6), else why not."""
+    """None when one hidden unit fires for (1, 0) only, the other for (0, 1) only, and y = 0, 1, 1, 0 (1e-6); else why not."""
     if not isinstance(output, (tuple, list)) or len(output) != 4:
         return "return four things, (W1, b1, W2, b2), e.g. `return W1, b1, W2, b2`"
     shapes = {"W1": [(2, 2)], "b1": [(2,)], "W2": [(2, 1), (2,)], "b2": [(1,), ()]}
@@ -889,27 +913,49 @@ def judge_xor(case, output):
             return problem
         arrays.append(arr)
     Z1, y = xor_outputs(*arrays)
-    errors = np.abs(y - XOR_T)  # (4,)
-    if np.all(errors <= 1e-6):
+    firing = _firing(Z1)
+    detectors = sorted(map(sorted, firing)) == sorted(map(sorted, DETECTORS))
+    computes_xor = bool(np.all(np.abs(y - XOR_T) <= 1e-6))
+    if detectors and computes_xor:
         return None
-    rows = "; ".join(f"x = ({int(x[0])}, {int(x[1])}): y = {v:.4g} (want {int(t)})"
-                     for x, v, t in zip(XOR_X, y, XOR_T))
-    text = f"the network does not compute XOR within 1e-6: {rows}"
-    on, off = np.all(Z1 >= 0, axis=0), np.all(Z1 <= 0, axis=0)  # (2,) per hidden unit
-    if np.all(on | off):
-        text += (". On these four inputs each hidden unit is either always on (z >= 0) or always off, so "
-                 "relu acts as a fixed linear map and the whole network is linear there; no linear "
-                 "function gives 0, 1, 1, 0. Choose a bias so that a unit switches on for some inputs only")
-    return text
+    problems = []
+    if not detectors:
+        units = "; ".join(f"unit {j + 1} fires (h > {FIRES:g}) for {_inputs_text(f)}" for j, f in enumerate(firing))
+        problems.append(f"the hidden units are not the two detectors the exercise asks for: {units}. One unit must "
+                        "fire for (1, 0) and for no other input (x1 but not x2), the other for (0, 1) only "
+                        "(x2 but not x1)")
+        if _is_section_5(*arrays):
+            problems[-1] += (". These are the weights of section 5, which compute XOR by counting the ones in the "
+                             "input; this exercise asks for a different network")
+    if not computes_xor:
+        rows = "; ".join(f"x = ({int(x[0])}, {int(x[1])}): y = {v:.4g} (want {int(t)})"
+                         for x, v, t in zip(XOR_X, y, XOR_T))
+        problems.append(f"the network does not compute XOR within 1e-6: {rows}")
+        on, off = np.all(Z1 >= 0, axis=0), np.all(Z1 <= 0, axis=0)  # (2,) per hidden unit
+        if np.all(on | off):
+            problems[-1] += (". On these four inputs each hidden unit is either always on (z >= 0) or always off, "
+                             "so relu acts as a fixed linear map and the whole network is linear there; no linear "
+                             "function gives 0, 1, 1, 0")
+        elif detectors:
+            problems[-1] += ". The detectors are right: the output only has to add up their answers"
+    return "; and ".join(problems)
 
 
 # The mistakes write their weights out: xor_params is blocked while a "student" runs.
-def _xor_zero_biases():
-    return np.ones((2, 2)), np.zeros(2), np.array([[1.0], [-2.0]]), np.zeros(1)
+def _xor_section_5():
+    return np.ones((2, 2)), np.array([0.0, -1.0]), np.array([[1.0], [-2.0]]), np.zeros(1)
+
+
+def _xor_no_subtraction():
+    return np.eye(2), np.zeros(2), np.array([[1.0], [1.0]]), np.zeros(1)
+
+
+def _xor_output_difference():
+    return np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2), np.array([[1.0], [-1.0]]), np.zeros(1)
 
 
 def _xor_W2_row():
-    return np.ones((2, 2)), np.array([0.0, -1.0]), np.array([[1.0, -2.0]]), np.zeros(1)
+    return np.array([[1.0, -1.0], [-1.0, 1.0]]), np.zeros(2), np.array([[1.0, 1.0]]), np.zeros(1)
 
 
 register(Spec(
@@ -920,9 +966,13 @@ register(Spec(
     hidden_cases=lambda: [Case("graded again: the four XOR inputs through your network")],
     judge=judge_xor,
     mistakes=[
-        Mistake("with hidden biases (0, 0) both units are on for all four inputs (x1 + x2 >= 0), so relu does "
-                "nothing and the network is linear; shift the second unit, c2 = -1, so that it switches on "
-                "for (1, 1) only", _xor_zero_biases),
+        Mistake("these are the weights of section 5, printed above the exercise: they count the ones in the input. "
+                "Build XOR from two detectors instead: a unit whose z is positive for (1, 0) only, one for (0, 1) "
+                "only, and an output that adds them up", _xor_section_5),
+        Mistake("relu(x1) fires for (1, 1) too: subtract the other input, so that the unit's z is positive for (1, 0) "
+                "only, e.g. z1 = x1 - x2", _xor_no_subtraction),
+        Mistake("each detector fires for an input whose target is 1, so both must raise the output: "
+                "y = h1 + h2, output weights (1, 1)", _xor_output_difference),
         Mistake("W2 maps 2 hidden units to 1 output: give it shape (2, 1) (or (2,)), not (1, 2)", _xor_W2_row),
     ],
     blocked=("nnlib.mlp.xor_params",),

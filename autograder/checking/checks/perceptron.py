@@ -317,7 +317,7 @@ def _update_cases():
         Case("hand-worked: fired wrongly on (1, 0), t = 0",
              (np.array([0.5, 0.5]), 0.25, np.array([1.0, 0.0]), 0.0, 0.5), essential=True),
         Case("edge: already right (z = -0.25 < 0, t = 0): nothing changes",
-             (np.array([0.5, 0.5]), -0.75, np.array([1.0, 0.0]), 0.0, 0.5)),
+             (np.array([0.5, 0.5]), -0.75, np.array([1.0, 0.0]), 0.0, 0.5), essential=True),
         Case("edge: already right (z = 0.25 > 0, t = 1): nothing changes",
              (np.array([0.5, 0.5]), -0.75, np.array([1.0, 1.0]), 1.0, 0.5)),
     ]
@@ -337,6 +337,8 @@ def _update_hidden_cases():
         Case("edge: z exactly 0 with t = 1 (y = 0: a mistake)",
              (np.array([1.0, -1.0]), 0.0, np.array([2.0, 2.0]), 1.0, 0.5)),
         Case("edge: negative inputs, t = 0", (np.array([0.5, 0.25]), 0.5, np.array([-1.0, 3.0]), 0.0, 0.25)),
+        Case("the bias decides: x . w = 0.5 but b = -1, so y = 0 and t = 1 (a mistake)",
+             (np.array([0.5, 0.0]), -1.0, np.array([1.0, 1.0]), 1.0, 0.5), essential=True),
         Case("float32 w and x (t = 1, y = 0): new_w stays float32",
              (np.array([0.5, -0.25, 0.0], dtype=np.float32), -0.5, np.array([1.0, 2.0, -1.0], dtype=np.float32),
               1.0, 0.25)),
