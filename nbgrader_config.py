@@ -2,13 +2,14 @@
 
 Layout: instructor sources in ``solutions/``, student notebooks released to
 ``course/``; everything grading produces (submitted, autograded and feedback
-folders, the gradebook database) lives under the git-ignored ``grading/``.
+folders, the gradebook database, ``nbgrader export``'s grades.csv) lives
+under the git-ignored ``grading/``.
 ``nncourse`` runs nbgrader with this file; plain ``nbgrader`` commands run
 from the repo root use it too.
 """
 import os
 
-from autograder.pipeline.preprocessors import autograde_preprocessors, feedback_preprocessors
+from autograder.pipeline.preprocessors import autograde_preprocessors, feedback_preprocessors, sanitize_preprocessors
 
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
 
@@ -28,6 +29,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 
 # A student who deleted a test cell gets it back (and is graded on it).
 c.OverwriteCells.add_missing_cells = True
+# Test cells get their hidden tests back without a "checksum has changed" warning each time (only an
+# edited test cell is still reported): see RestoreHiddenTests.
+c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
 # Per-cell time limit while grading; a check has its own shorter per-call limit.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
@@ -37,4 +41,7 @@ c.LimitOutput.max_traceback = 40
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 # Feedback never shows the hidden checks' calls.
 c.GenerateFeedback.preprocessors = feedback_preprocessors()
+# `nbgrader export` (run from the repo root) writes nbgrader's own grades.csv (every chapter, from the
+# gradebook) under grading/, not into the repository. `--to PATH` still overrides it.
+c.ExportPlugin.to = os.path.join(here, work, "grades.csv")
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -4,20 +4,54 @@
     nncourse check NOTEBOOK                    a student's dry run: per-exercise table
     nncourse grade SUBMISSIONS --chapter CH    autograde a class, feedback, CSV, summary
     nncourse demo                              the whole pipeline on bundled samples
-    nncourse lab                               open JupyterLab on course/
+    nncourse lab [JUPYTER OPTIONS]             open JupyterLab on course/
     nncourse present CHAPTER [--hide NAME]     code-free lecture view of a chapter's widgets
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from autograder.pipeline.course import CourseError, copy_course, find_course
+
+# What each stage of `grade` and `demo` is doing, printed as it starts (a silent minute helps nobody).
+STAGES = {
+    "release": "nbgrader generate_assignment into a throwaway copy of the course",
+    "samples": "writing six sample submissions: full, partial, stub, broken file, hostile (loops forever, "
+               "ignores interrupts), tamperer (rebinds check)",
+    "autograde": "nbgrader runs every notebook in its sandbox",
+    "re-check": "each graded notebook again in a fresh sandbox, judged by the grader",
+    "feedback": "nbgrader generate_feedback: one HTML page per student",
+    "reports": "grades CSV, class summary and histogram, merged with earlier gradings of the chapter",
+}
+
+
+def version() -> str:
+    """The installed nncourse distribution's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("nncourse")
+    except PackageNotFoundError:
+        return "unknown (nncourse is not installed: pip install -e .)"
+
+
+class StagePrinter:
+    """``on_stage`` for :func:`autograder.pipeline.grade.grade`: one line per stage, with the time so far."""
+
+    def __init__(self, started: float, detail: dict[str, str] | None = None):
+        self.started = started
+        self.detail = detail or {}
+
+    def __call__(self, stage: str) -> None:
+        text = self.detail.get(stage) or STAGES.get(stage, "")
+        print(f"[{time.perf_counter() - self.started:3.0f} s] {stage}: {text}", flush=True)
 
 
 def cmd_release(args) -> int:
@@ -40,39 +74,51 @@ def cmd_release(args) -> int:
 def cmd_check(args) -> int:
     from autograder.pipeline.student_check import check_notebook
 
-    text, all_passed = check_notebook(Path(args.notebook))
+    text, all_passed = check_notebook(Path(args.notebook), timeout=args.timeout)
     print(text)
     return 0 if all_passed else 1
 
 
 def cmd_grade(args) -> int:
-    from autograder.pipeline.grade import grade
+    from autograder.pipeline.grade import default_jobs, grade
 
     course = find_course()
     started = time.perf_counter()
-    results = grade(course, Path(args.submissions), args.chapter, jobs=args.jobs, timeout=args.timeout,
-                    progress=not args.quiet, sandbox=not args.no_sandbox, limits=_limits(args))
-    _write_reports(course, args.chapter, results, started)
+    jobs = args.jobs or default_jobs()
+    stage = StagePrinter(started, {"autograde": f"nbgrader runs every notebook ({jobs} parallel "
+                                                f"job{'s' if jobs != 1 else ''}, each in its sandbox)"})
+    submissions = Path(args.submissions)
+    results = grade(course, submissions, args.chapter, jobs=jobs, timeout=args.timeout,
+                    progress=not args.quiet, sandbox=not args.no_sandbox, limits=_limits(args),
+                    on_stage=stage, accept=args.accept or ())
+    stage("reports")
+    _write_reports(course, args.chapter, results, started, str(submissions.resolve()))
     return 0
 
 
-def _write_reports(course, chapter: str, results, started: float) -> None:
-    """Grades CSV and class summary under grading/reports/<chapter>/, then the table and where things went."""
-    from autograder.pipeline.report import table, write_csv, write_summary
+def _write_reports(course, chapter: str, results, started: float, submissions: str) -> None:
+    """Merge into the chapter's reports under grading/reports/<chapter>/, then the table and where things went."""
+    from autograder.pipeline.report import table, to_do, write_reports, written_answers
 
-    out = course.grading / "reports" / chapter
-    csv_path = write_csv(results, out / "grades.csv")
-    summary = write_summary(results, chapter, out)
+    written = written_answers(course.source_notebook(chapter))
+    out = write_reports(course.grading, chapter, results, submissions, written)
+    paths = out["paths"]
     print()
-    print(table(results))
+    print(table(results, written))
     print(f"\ngraded {len(results)} submissions in {time.perf_counter() - started:.0f} s")
-    print(f"grades:   {csv_path}")
-    print(f"summary:  {summary['html']}  ({summary['markdown'].name}, {summary['histogram'].name})")
+    for line in to_do(results, chapter, out["sources"], written):
+        print(line)
+    earlier = len(out["results"]) - len(results)
+    if earlier > 0:
+        print(f"reports:  {len(out['results'])} students ({earlier} from earlier gradings of {chapter}; "
+              "the newest grading of each student counts)")
+    print(f"grades:   {paths['csv']}")
+    print(f"summary:  {paths['html']}  ({paths['markdown'].name}, {paths['histogram'].name})")
     print(f"feedback: {course.grading / 'feedback'}/<student>/{chapter}/{chapter}.html")
 
 
 def cmd_demo(args) -> int:
-    from autograder.pipeline.grade import grade
+    from autograder.pipeline.grade import default_jobs, grade
     from autograder.pipeline.release import release
     from autograder.pipeline.samples import write_samples
 
@@ -82,23 +128,41 @@ def cmd_demo(args) -> int:
     if target.exists() and args.dir:
         shutil.rmtree(target)
     started = time.perf_counter()
+    jobs = args.jobs or default_jobs()
+    stage = StagePrinter(started, {
+        "release": f"nbgrader generate_assignment {chapter} in a throwaway copy of the course at {target}",
+        "autograde": f"nbgrader runs the six notebooks ({jobs} parallel job{'s' if jobs != 1 else ''}, "
+                     "each in its sandbox)"})
     course = copy_course(source, target)
-    print(f"1/3 release: regenerating course/ in a throwaway copy at {target}")
+    stage("release")
     release(course, [chapter])
-    print("2/3 samples: full, partial, stub, broken file, hostile (loops forever, ignores interrupts), "
-          "tamperer (rebinds check)")
-    samples = write_samples(course, chapter, target / "submissions")
-    print(f"3/3 grade: {len(samples)} submissions with {args.jobs or 'all'} parallel jobs")
-    results = grade(course, target / "submissions", chapter, jobs=args.jobs, timeout=args.timeout,
-                    sandbox=not args.no_sandbox, limits=_limits(args))
-    _write_reports(course, chapter, results, started)
+    stage("samples")
+    write_samples(course, chapter, target / "submissions")
+    results = grade(course, target / "submissions", chapter, jobs=jobs, timeout=args.timeout,
+                    sandbox=not args.no_sandbox, limits=_limits(args), on_stage=stage)
+    stage("reports")
+    _write_reports(course, chapter, results, started, str(target / "submissions"))
     return 0
 
 
+# Options that choose JupyterLab's folder: when given, `nncourse lab` does not add its own.
+_ROOT_OPTIONS = ("--ServerApp.root_dir", "--notebook-dir", "--ServerApp.notebook_dir", "--NotebookApp.notebook_dir")
+
+
+def lab_command(course, extra: list[str]) -> list[str]:
+    """The JupyterLab command line: opened on ``course/`` unless ``extra`` names another folder."""
+    cmd = [sys.executable, "-m", "jupyterlab"]
+    if not any(arg.split("=", 1)[0] in _ROOT_OPTIONS for arg in extra):
+        cmd.append(f"--ServerApp.root_dir={course.release}")
+    return cmd + list(extra)
+
+
 def cmd_lab(args) -> int:
-    course = find_course()
-    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={course.release}", *args.extra]
-    return subprocess.call(cmd)
+    cmd = lab_command(find_course(), args.extra)
+    sys.stdout.flush()
+    # JupyterLab takes this process's place: Ctrl-C, signals and the exit code are its own.
+    os.execv(cmd[0], cmd)
+    return 0  # not reached
 
 
 def cmd_present(args) -> int:
@@ -133,7 +197,9 @@ def _add_sandbox_options(p) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nncourse", description="Neural networks from scratch: course tools.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"nncourse {version()}",
+                        help="print the installed nncourse version and exit")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("release", help="regenerate course/ from solutions/ with nbgrader")
     p.add_argument("chapters", nargs="*", metavar="CHAPTER", help="e.g. 01_perceptron (default: all)")
@@ -142,28 +208,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="run your notebook and see which exercises pass")
     p.add_argument("notebook", help="path to your notebook, e.g. course/01_perceptron/01_perceptron.ipynb")
+    p.add_argument("--timeout", type=int, default=120, help="seconds a cell may run (default 120)")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("grade", help="autograde a folder of submissions")
-    p.add_argument("submissions", help="folder of <student>/<notebook>.ipynb, <student>.ipynb or .zip exports")
+    p = sub.add_parser("grade", help="autograde a folder or zip of submissions")
+    p.add_argument("submissions", metavar="SUBMISSIONS",
+                   help="a folder of <student>/<notebook>.ipynb, <student>.ipynb or <student>.zip, "
+                        "or the .zip an LMS exports")
     p.add_argument("--chapter", required=True, help="chapter id, e.g. 01_perceptron")
     p.add_argument("--jobs", type=int, default=None, help="parallel nbgrader processes (default: CPU cores)")
     p.add_argument("--timeout", type=int, default=None, help="seconds a cell may run (default: nbgrader_config.py)")
+    p.add_argument("--accept", action="append", metavar="STUDENT",
+                   help="accept this student's own notebook score after you reviewed it (repeat for more)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_sandbox_options(p)
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("demo", help="release, grade the bundled samples, show the results")
-    p.add_argument("--chapter", default="01_perceptron")
-    p.add_argument("--jobs", type=int, default=None)
+    p.add_argument("--chapter", default="01_perceptron",
+                   help="chapter whose sample submissions are graded (default 01_perceptron)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel nbgrader processes (default: CPU cores)")
     p.add_argument("--timeout", type=int, default=10, help="seconds a cell may run (default 10 for the demo)")
     p.add_argument("--dir", default=None, help="where to build the throwaway course (default: a temp folder)")
     _add_sandbox_options(p)
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("lab", help="open JupyterLab on course/")
-    p.add_argument("extra", nargs=argparse.REMAINDER, help="extra arguments for jupyter lab")
-    p.set_defaults(func=cmd_lab)
+    p = sub.add_parser("lab", help="open JupyterLab on course/ (other options go to jupyter lab)",
+                       description="Open JupyterLab on course/. Every other option is passed to jupyter lab, "
+                                   "e.g. nncourse lab --no-browser --port 8951; "
+                                   "--ServerApp.root_dir=FOLDER opens another folder.")
+    p.set_defaults(func=cmd_lab, takes_extra=True)
 
     p = sub.add_parser("present", help="serve a chapter's widgets without code, in large type, for a projector")
     p.add_argument("chapter", metavar="CHAPTER", help="e.g. 01_perceptron")
@@ -176,8 +250,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse ``argv``; options ``lab`` does not know are kept for JupyterLab (``args.extra``)."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "takes_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     try:
         return args.func(args)
     except (CourseError, FileNotFoundError, KeyError) as exc:

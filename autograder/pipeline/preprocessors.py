@@ -6,12 +6,17 @@ arrive: the kernel's own cap (:mod:`autograder.sandbox.kernel_inner`) lives
 in the student's process, where it can be removed.  ``LimitOutputBytes``
 then caps what one cell may store, whatever its number of lines: a
 submission printing 50 MB on one line would otherwise be kept whole in the
-autograded notebook and in every feedback page.
+autograded notebook and in every feedback page.  ``RestoreHiddenTests`` is
+nbgrader's ``OverwriteCells`` without its false alarm on every test cell
+that has hidden tests (see its docstring).
 """
 from __future__ import annotations
 
+import copy
+
 import nbformat
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import ClearHiddenTests, Execute, NbGraderPreprocessor, OverwriteCells
 from traitlets import Integer
 
 # Outputs that decide a grade are always kept (shortened): an error marks a test cell failed, and
@@ -93,6 +98,55 @@ class LimitOutputBytes(NbGraderPreprocessor):
             return text
         dropped = len(text) - self.max_chars
         return text[: self.max_chars] + f"\n... [output truncated by the grader: {dropped} more characters]\n"
+
+
+class RestoreHiddenTests(OverwriteCells):
+    """nbgrader's ``OverwriteCells``, quiet when a test cell is exactly as it was released.
+
+    ``generate_assignment`` records each test cell in the gradebook *with* its
+    hidden tests, then strips them from the released notebook.  At autograde,
+    ``OverwriteCells`` compares every locked cell with the gradebook's copy,
+    finds the hidden tests missing, logs "Attribute 'checksum' for cell ...
+    has changed!" and puts the recorded source back: that restore is how
+    hidden tests get run at all.  So the warning came for every test cell
+    with hidden tests of every submission (five per student in chapter 01),
+    and hid the rare one that matters.  Here it is logged only when the
+    student's cell differs from the released cell (an edited test cell);
+    the restore itself is unchanged.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        self._as_released = self._is_as_released(cell)
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def report_change(self, name, attr, old, new):
+        if attr == "checksum" and self._as_released:
+            self.log.debug("Putting the hidden tests back into %s (as released, without them)", name)
+            return
+        super().report_change(name, attr, old, new)
+
+    def _is_as_released(self, cell) -> bool:
+        """Is ``cell`` the gradebook's locked cell with its hidden tests removed, as the release made it?"""
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade_id"):
+            return False
+        try:
+            recorded = self.gradebook.find_source_cell(meta["grade_id"], self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            return False
+        released = copy.deepcopy(cell)
+        released.source = recorded.source
+        # nbgrader's own stripping, with the delimiters configured for the release.
+        ClearHiddenTests(parent=self)._remove_hidden_test_region(released)
+        return released.source == cell.source
+
+
+def sanitize_preprocessors() -> list:
+    """nbgrader's autograde "sanitize" list with ``OverwriteCells`` replaced by ``RestoreHiddenTests``."""
+    from nbgrader.converters.autograde import Autograde
+
+    return [RestoreHiddenTests if step is OverwriteCells else step
+            for step in Autograde.sanitize_preprocessors.default()]
 
 
 def autograde_preprocessors() -> list:

@@ -7,6 +7,17 @@ Accepted layouts of the SUBMISSIONS folder (mixable):
 * ``<student>.zip`` — one archive per student holding the notebook anywhere inside;
 * ``<class>.zip`` — one archive holding ``<student>/<notebook>.ipynb`` folders.
 
+SUBMISSIONS may also be the LMS's export zip itself (``nncourse grade
+class.zip``): its contents are then read as the SUBMISSIONS folder, with any
+of the layouts above (folders, loose notebooks, per-student zips), after
+stepping into a single wrapping folder (``class/<student>/...``) if the
+export has one.
+
+Archives are unpacked into a scratch folder, never beside the originals:
+members with absolute paths or ``..`` are skipped ("zip slip"), and so are
+members larger than their limit (a notebook: ``MAX_NOTEBOOK_BYTES``; a
+per-student zip inside the export: ``MAX_ARCHIVE_BYTES``).
+
 Every submission is checked *before* nbgrader sees it, so one broken file
 costs only its owner: an empty or non-JSON file, a file that is not a
 notebook, a missing or ambiguous notebook is recorded with its reason and
@@ -20,13 +31,16 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # one student's zip inside a class export
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]+")
+_SKIPPED = "nncourse: not unpacked"  # key of the stand-in file for an archive member over its size limit
 
 
 @dataclass
@@ -47,10 +61,17 @@ def student_id(raw: str) -> str:
 
 
 def collect(submissions: Path, chapter: str, scratch: Path) -> list[Intake]:
-    """One :class:`Intake` per student found in ``submissions`` (zips unpacked into ``scratch``)."""
+    """One :class:`Intake` per student found in ``submissions`` (zips unpacked into ``scratch``).
+
+    ``submissions`` is a folder, or an LMS export zip read as one.
+    """
     submissions = Path(submissions)
-    if not submissions.is_dir():
-        raise FileNotFoundError(f"SUBMISSIONS must be a folder of student submissions, got {submissions}")
+    if submissions.is_file() and zipfile.is_zipfile(submissions):
+        submissions = _unpack_export(submissions, scratch)
+    elif not submissions.is_dir():
+        what = "a file that is not a zip archive" if submissions.exists() else "nothing (no such file or folder)"
+        raise FileNotFoundError(f"SUBMISSIONS must be a folder of student submissions or an LMS export .zip; "
+                                f"{submissions} is {what}")
     candidates: dict[str, list[Path]] = {}
     for entry in sorted(submissions.iterdir()):
         if entry.name.startswith("."):
@@ -65,6 +86,53 @@ def collect(submissions: Path, chapter: str, scratch: Path) -> list[Intake]:
     return [_choose(student, files, chapter) for student, files in sorted(candidates.items())]
 
 
+def _unpack_export(archive: Path, scratch: Path) -> Path:
+    """Unpack an LMS export zip (its notebooks and per-student zips) and return the folder to read.
+
+    A single folder wrapping the whole export (``Assignment 1/<student>/...``)
+    is stepped into; a folder that holds a notebook itself is a student's, and
+    is never stepped into.
+    """
+    target = Path(tempfile.mkdtemp(prefix="export-", dir=scratch))
+    with zipfile.ZipFile(archive) as zf:
+        for member in zf.infolist():
+            limit = {".ipynb": MAX_NOTEBOOK_BYTES, ".zip": MAX_ARCHIVE_BYTES}.get(Path(member.filename).suffix)
+            if limit is not None:
+                _extract(zf, member, target, limit)
+    root = target
+    while True:
+        entries = [e for e in root.iterdir() if not e.name.startswith(".")]
+        if len(entries) != 1 or not entries[0].is_dir() or any(entries[0].glob("*.ipynb")):
+            return root
+        root = entries[0]
+
+
+def _extract(zf: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, limit: int) -> Path | None:
+    """Write one member under ``target``; None when it is unsafe (zip slip) or larger than ``limit``.
+
+    A member over its limit is not unpacked; a small stand-in notebook file
+    takes its place so that its student is listed with the reason.
+    """
+    name = Path(member.filename)
+    # Never write outside the scratch folder ("zip slip"), never unpack huge members.
+    if member.is_dir() or name.is_absolute() or ".." in name.parts:
+        return None
+    if member.file_size > limit:
+        stand_in = (target / name).with_suffix(".ipynb")
+        stand_in.parent.mkdir(parents=True, exist_ok=True)
+        reason = f"file too large ({name.name}: {member.file_size / 1e6:.0f} MB; the limit is {limit / 1e6:.0f} MB)"
+        stand_in.write_text(json.dumps({_SKIPPED: reason}), encoding="utf-8")
+        return None
+    try:
+        data = zf.read(member)  # zipfile never inflates past the declared size, and checks the CRC
+    except (zipfile.BadZipFile, zlib.error):
+        return None  # one damaged member: its student is reported as having no notebook
+    out = target / name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    return out
+
+
 def _notebooks_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
@@ -74,15 +142,8 @@ def _unzip(archive: Path, scratch: Path) -> dict[str, list[Path]]:
     try:
         with zipfile.ZipFile(archive) as zf:
             for member in zf.infolist():
-                name = Path(member.filename)
-                # Never write outside the scratch folder ("zip slip"), never unpack huge members.
-                if member.is_dir() or name.is_absolute() or ".." in name.parts or name.suffix != ".ipynb":
-                    continue
-                if member.file_size > MAX_NOTEBOOK_BYTES:
-                    continue
-                out = target / name
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(zf.read(member))
+                if Path(member.filename).suffix == ".ipynb":
+                    _extract(zf, member, target, MAX_NOTEBOOK_BYTES)
     except zipfile.BadZipFile:
         return {student_id(archive.stem): [archive]}  # reported as "not a notebook" below
     tops = {p.relative_to(target).parts[0] for p in target.rglob("*.ipynb")}
@@ -123,6 +184,8 @@ def validate_notebook(path: Path) -> str:
         return "not a notebook: the file is not UTF-8 text"
     except json.JSONDecodeError as exc:
         return f"not a valid notebook: broken JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})"
+    if isinstance(raw, dict) and isinstance(raw.get(_SKIPPED), str):
+        return raw[_SKIPPED]  # a stand-in for an archive member too large to unpack
     if not isinstance(raw, dict) or "cells" not in raw:
         return "not a notebook: the JSON has no 'cells'"
     try:

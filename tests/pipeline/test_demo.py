@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 
@@ -14,7 +15,8 @@ def test_demo_grades_the_bundled_samples(tmp_path, capsys):
     """Does the demo grade all six samples with the expected outcome each, and write its reports?"""
     assert nncourse(["demo", "--dir", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
-    assert "1/3 release" in out and "3/3 grade: 6 submissions" in out
+    stages = [line.split("] ", 1)[1].split(":")[0] for line in out.splitlines() if re.match(r"\[ *\d+ s\] ", line)]
+    assert stages == ["release", "samples", "autograde", "re-check", "feedback", "reports"]
     reports = tmp_path / "demo" / "grading" / "reports" / "01_perceptron"
     with open(reports / "grades.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
@@ -22,4 +24,4 @@ def test_demo_grades_the_bundled_samples(tmp_path, capsys):
         "full": ("graded", 9.0), "partial": ("graded", 2.0), "stub": ("graded", 0.0),
         "broken": ("failed", 0.0), "hostile": ("failed", 0.0), "tamperer": ("flagged", 0.0)}
     assert (reports / "summary.html").exists() and (reports / "histogram.png").exists()
-    assert "full           9 / 11  graded" in out
+    assert re.search(r"^full +9 / 9 +to grade +graded$", out, re.MULTILINE)  # written answer awaits a human

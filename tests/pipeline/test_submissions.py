@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -106,3 +107,71 @@ def test_student_ids_are_safe():
     assert student_id("Ada Lovelace (late)") == "Ada_Lovelace_late"
     assert student_id("../../etc") == "etc"
     assert student_id("   ") == "unnamed"
+
+
+def _export(path, members):
+    """Write an LMS-style export zip: ``members`` maps archive names to bytes or to a notebook Path."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, content in members.items():
+            zf.writestr(name, content.read_bytes() if hasattr(content, "read_bytes") else content)
+    return path
+
+
+def test_the_lms_export_zip_itself_is_read_as_the_submissions_folder(tmp_path, scratch):
+    """Does `grade class.zip` take folders, loose notebooks and per-student zips from inside the export?"""
+    one = _nb(tmp_path / "src" / f"{CH}.ipynb")
+    inner = tmp_path / "kim.zip"
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.write(one, f"somewhere/{CH}.ipynb")
+    export = _export(tmp_path / "class.zip", {
+        f"ada/{CH}.ipynb": one,
+        "bob.ipynb": one,
+        "kim.zip": inner,
+        "notes.txt": b"ignored",
+    })
+    got = by_student(collect(export, CH, scratch))
+    assert set(got) == {"ada", "bob", "kim"}
+    assert all(i.ok for i in got.values())
+    assert all(scratch in i.source.parents for i in got.values())  # unpacked into scratch, not beside the zip
+
+
+def test_a_single_wrapping_folder_in_the_export_is_stepped_into(tmp_path, scratch):
+    """Is `Assignment 1/<student>/...` read as students, while a lone student folder stays a student?"""
+    one = _nb(tmp_path / "src" / f"{CH}.ipynb")
+    wrapped = _export(tmp_path / "wrapped.zip", {f"Assignment 1/ada/{CH}.ipynb": one,
+                                                 f"Assignment 1/bob/{CH}.ipynb": one})
+    assert set(by_student(collect(wrapped, CH, scratch))) == {"ada", "bob"}
+    lone = _export(tmp_path / "lone.zip", {f"cy/{CH}.ipynb": one})
+    assert set(by_student(collect(lone, CH, scratch))) == {"cy"}
+
+
+def test_export_zip_skips_zip_slip_and_huge_members(tmp_path, scratch, monkeypatch):
+    """Are `..`/absolute members never written, and members over the size limit never unpacked?"""
+    from autograder.pipeline import submissions
+
+    one = _nb(tmp_path / "src" / f"{CH}.ipynb")
+    monkeypatch.setattr(submissions, "MAX_NOTEBOOK_BYTES", one.stat().st_size + 10)
+    monkeypatch.setattr(submissions, "MAX_ARCHIVE_BYTES", 100)
+    export = _export(tmp_path / "class.zip", {
+        f"ada/{CH}.ipynb": one,
+        "kim.zip": b"z" * 101,
+        f"../escaped/{CH}.ipynb": one,
+        f"/tmp/absolute-{tmp_path.name}/{CH}.ipynb": one,
+        f"big/{CH}.ipynb": b" " * (one.stat().st_size + 11),
+    })
+    got = by_student(collect(export, CH, scratch))
+    assert not (tmp_path / "escaped").exists() and not (tmp_path.parent / "escaped").exists()
+    assert not Path(f"/tmp/absolute-{tmp_path.name}").exists()
+    assert got["ada"].ok
+    assert not got["big"].ok and got["big"].reason.startswith("file too large")
+    assert not got["kim"].ok and "kim.zip" in got["kim"].reason
+
+
+def test_submissions_that_are_neither_folder_nor_zip_are_refused_clearly(tmp_path, scratch):
+    """Does a missing path or a non-zip file get an error naming what was expected and what came?"""
+    with pytest.raises(FileNotFoundError, match="folder of student submissions or an LMS export .zip.*no such"):
+        collect(tmp_path / "nowhere", CH, scratch)
+    text = tmp_path / "grades.txt"
+    text.write_text("not a zip")
+    with pytest.raises(FileNotFoundError, match="not a zip archive"):
+        collect(text, CH, scratch)
