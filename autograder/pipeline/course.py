@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+# The environment variable that carries the course's hidden-case secret (autograder.checking reads it).
+SECRET_ENV = "NNCOURSE_CASE_SECRET"
+
+
 class CourseError(RuntimeError):
     """A problem with the course layout, explained for the instructor."""
 
@@ -39,6 +43,23 @@ class Course:
     def gradebook_url(self) -> str:
         """nbgrader's gradebook database (as ``nbgrader_config.py`` names it)."""
         return "sqlite:///" + str(self.grading / "gradebook.db")
+
+    def case_secret(self) -> str:
+        """The course's secret for drawing hidden cases, made on first use (``grading/case_secret``).
+
+        Hidden random cases are drawn from it at grading time, so reading the
+        checks' code shows how cases are made, not which ones will be asked.
+        It lives with the gradebook, never in git; delete it to draw new cases.
+        """
+        import secrets
+
+        path = self.grading / "case_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(16) + "\n")
+        return path.read_text().strip()
 
     def chapters(self) -> list[str]:
         """Chapter ids (``01_perceptron``, ...) that have a source notebook."""

@@ -98,13 +98,16 @@ UNISOLATED_WARNING = ("WARNING: grading WITHOUT isolation (bubblewrap not availa
 
 def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = None,
           timeout: int | None = None, progress: bool = True, sandbox: bool = True,
-          limits: Limits | None = None, on_stage: Callable[[str], None] | None = None) -> list[StudentResult]:
+          limits: Limits | None = None, on_stage: Callable[[str], None] | None = None,
+          accept: Sequence[str] = ()) -> list[StudentResult]:
     """Grade every submission in ``submissions`` for ``chapter``; returns one result per student.
 
     ``sandbox``: run student code under bubblewrap when it is available (a
     loud warning otherwise); ``limits``: per-sandbox resource limits;
     ``on_stage``: called with ``"autograde"``, ``"re-check"`` and ``"feedback"``
-    just before each of those stages starts (the CLI prints them).
+    just before each of those stages starts (the CLI prints them);
+    ``accept``: students whose notebooks' own scores the instructor accepts
+    after a review (or a flag): the re-check's lower scores are not applied.
     """
     course.source_notebook(chapter)  # clear error for an unknown chapter
     jobs = jobs or default_jobs()

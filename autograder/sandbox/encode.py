@@ -1,12 +1,23 @@
-"""A safe wire format for the re-check's outputs: JSON, with NumPy arrays spelled out.
+"""A safe wire format for the re-check's outputs: JSON, with NumPy values spelled out.
 
 The grader must never unpickle what a student's process wrote (unpickling
-runs code).  JSON only builds dicts, lists, strings and numbers; arrays
-travel as ``{"__ndarray__": [dtype, shape, data]}`` with a numeric or bool
-dtype.  Anything else (a student's class instance, an object array, a
-complex number) cannot be encoded: :func:`encode` raises
-:class:`Unencodable` and the re-check then reports only the sandbox's own
-verdict for that case.
+runs code).  JSON only builds dicts, lists, strings and numbers; arrays travel
+as ``{"__ndarray__": [dtype, shape, data]}``.  Whatever a student's function
+returns must either travel or fail *that one case* with a reason, never the
+whole re-check:
+
+- numbers: bool, int, float, complex (``[re, im]`` pairs), NaN and infinities;
+- arrays of those kinds, 0-d arrays and ndarray subclasses included (sent as
+  plain arrays: whether the subclass itself was acceptable is the sandbox's
+  verdict), extended precision (``float128``/``longdouble``, ``complex256``)
+  sent as float64 values under their own dtype;
+- object arrays, tuples, lists and dicts, element by element;
+- at most ``MAX_ELEMENTS`` numbers per array (a check's outputs are small).
+
+Anything else (a set, a string array, an instance of the student's own class)
+raises :class:`Unencodable` with a reason; ``is_object`` tells the grader the
+value was an object only the sandbox could look at (the ``Value`` checks
+return such objects on purpose).
 """
 from __future__ import annotations
 
@@ -15,48 +26,71 @@ import math
 
 import numpy as np
 
-_KINDS = "biuf"  # bool, signed and unsigned ints, floats
-MAX_ELEMENTS = 1_000_000  # per array: a check's outputs are small
+_KINDS = "biufc"  # bool, signed and unsigned ints, floats, complex
+MAX_ELEMENTS = 1_000_000  # per array
 
 
 class Unencodable(TypeError):
-    """A value the wire format does not carry."""
+    """A value the wire format does not carry; ``is_object``: an object of a class of its own."""
+
+    def __init__(self, reason: str, is_object: bool = False):
+        super().__init__(reason)
+        self.is_object = is_object
 
 
 def encode(value):
     """A JSON-ready form of ``value`` (numbers, strings, None, arrays, tuples, lists, dicts)."""
-    if value is None or isinstance(value, (bool, str)):
+    if value is None or type(value) in (bool, str, int):
         return value
+    if type(value) is float:
+        return _float(value)
+    if type(value) is complex:
+        return {"__complex__": [_float(value.real), _float(value.imag)]}
     if isinstance(value, np.ndarray):
-        if value.dtype.kind not in _KINDS or value.dtype.byteorder not in "=|<" or value.size > MAX_ELEMENTS:
-            raise Unencodable(f"array of dtype {value.dtype}")
-        return {"__ndarray__": [value.dtype.str, list(value.shape), _floats(value.ravel().tolist())]}
+        return _array(np.asarray(value))
     if isinstance(value, np.generic):
         if value.dtype.kind not in _KINDS:
-            raise Unencodable(f"numpy scalar of dtype {value.dtype}")
-        return {"__npscalar__": [value.dtype.str, _float(value.item())]}
-    if isinstance(value, int) and type(value) is int:
-        return value
-    if isinstance(value, float) and type(value) is float:
-        return _float(value)
+            raise Unencodable(f"a NumPy scalar of dtype {value.dtype}")
+        return {"__npscalar__": [value.dtype.str, _number(value.item(), value.dtype)]}
     if type(value) is tuple:
         return {"__tuple__": [encode(v) for v in value]}
     if type(value) is list:
         return [encode(v) for v in value]
-    if type(value) is dict and all(type(k) is str for k in value):
-        return {"__dict__": [[k, encode(v)] for k, v in value.items()]}
-    raise Unencodable(f"a {type(value).__name__}")
+    if type(value) is dict:
+        return {"__dict__": [[encode(k), encode(v)] for k, v in value.items()]}
+    builtin = type(value).__module__ == "builtins"
+    raise Unencodable(f"a {type(value).__name__}", is_object=not builtin)
 
 
-def _float(x):
+def _array(array: np.ndarray):
+    if array.size > MAX_ELEMENTS:
+        raise Unencodable(f"an array of {array.size:,} values (more than {MAX_ELEMENTS:,})")
+    if array.dtype.kind == "O":
+        return {"__objarray__": [list(array.shape), [encode(v) for v in array.ravel().tolist()]]}
+    if array.dtype.kind not in _KINDS or array.dtype.fields is not None:
+        raise Unencodable(f"an array of dtype {array.dtype}")
+    values = array.ravel()
+    if array.dtype.kind in "fc" and array.dtype.itemsize > (8 if array.dtype.kind == "f" else 16):
+        values = values.astype(np.complex128 if array.dtype.kind == "c" else np.float64)  # longdouble
+    return {"__ndarray__": [array.dtype.newbyteorder("=").str, list(array.shape),
+                            [_number(v, array.dtype) for v in values.tolist()]]}
+
+
+def _number(x, dtype: np.dtype):
+    """One element as JSON: ints and bools as they are, floats spelled safely, complex as a pair."""
+    if dtype.kind == "c":
+        x = complex(x)
+        return [_float(x.real), _float(x.imag)]
+    if dtype.kind == "f":
+        return _float(float(x))
+    return x if isinstance(x, (bool, int)) else int(x)
+
+
+def _float(x: float):
     # JSON has no NaN or infinity; spell them as strings the decoder knows.
-    if isinstance(x, float) and not math.isfinite(x):
+    if not math.isfinite(x):
         return {"__float__": repr(x)}
     return x
-
-
-def _floats(items):
-    return [_floats(i) if isinstance(i, list) else _float(i) for i in items]
 
 
 def decode(data):
@@ -71,21 +105,39 @@ def decode(data):
     if tag == "__ndarray__":
         dtype, shape, flat = body
         dtype = np.dtype(str(dtype))
+        shape = [int(n) for n in shape]
         if dtype.kind not in _KINDS or len(flat) > MAX_ELEMENTS or math.prod(shape) != len(flat):
             raise ValueError("malformed array in the re-check's output")
-        return np.array([_unfloat(x) for x in flat], dtype=dtype).reshape([int(n) for n in shape])
+        return np.array([_unnumber(x, dtype) for x in flat], dtype=dtype).reshape(shape)
+    if tag == "__objarray__":
+        shape, flat = [int(n) for n in body[0]], body[1]
+        if len(flat) > MAX_ELEMENTS or math.prod(shape) != len(flat):
+            raise ValueError("malformed array in the re-check's output")
+        out = np.empty(len(flat), dtype=object)
+        out[:] = [decode(v) for v in flat] if flat else []
+        return out.reshape(shape)
     if tag == "__npscalar__":
         dtype = np.dtype(str(body[0]))
         if dtype.kind not in _KINDS:
             raise ValueError("malformed scalar in the re-check's output")
-        return dtype.type(_unfloat(body[1]))
+        return dtype.type(_unnumber(body[1], dtype))
     if tag == "__float__":
         return float(body) if body in ("nan", "inf", "-inf") else _bad()
+    if tag == "__complex__":
+        return complex(_unfloat(body[0]), _unfloat(body[1]))
     if tag == "__tuple__":
         return tuple(decode(v) for v in body)
     if tag == "__dict__":
-        return {str(k): decode(v) for k, v in body}
+        return {_key(decode(k)): decode(v) for k, v in body}
     return _bad()
+
+
+def _unnumber(x, dtype: np.dtype):
+    if dtype.kind == "c":
+        if not (isinstance(x, list) and len(x) == 2):
+            raise ValueError("malformed complex number in the re-check's output")
+        return complex(_unfloat(x[0]), _unfloat(x[1]))
+    return _unfloat(x)
 
 
 def _unfloat(x):
@@ -96,9 +148,16 @@ def _unfloat(x):
     return x
 
 
+def _key(key):
+    if isinstance(key, list):
+        raise ValueError("malformed dict key in the re-check's output")
+    return key
+
+
 def _bad():
     raise ValueError("malformed value in the re-check's output")
 
 
 def dumps(value) -> str:
+    """JSON text of an encoded value (no NaN literals: they were spelled out)."""
     return json.dumps(value, allow_nan=False, separators=(",", ":"))

@@ -28,7 +28,7 @@ from pathlib import Path
 # start costs a bare Python start-up and not the import of nnlib and the checker.
 CONNECTION = "/tmp/.kernel/connection.json"
 SOCKET_ENV = "NNCOURSE_SANDBOX_SOCKET"
-_PASSED = ("NBGRADER_EXECUTION", "NNCOURSE_OUTPUT_LIMIT")
+_PASSED = ("NBGRADER_EXECUTION", "NNCOURSE_OUTPUT_LIMIT", "NNCOURSE_CASE_SECRET")
 
 
 def warm(conn: socket.socket, connection_file: str) -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 from autograder.sandbox.bwrap import _give, _own_processes, command, environment
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.recheck import RESULT_TAG
-from autograder.sandbox.run import _GRADING
+from autograder.sandbox.run import grading_env
 
 SOCKET_ENV = "NNCOURSE_SANDBOX_SOCKET"
 READY_SECONDS = 120  # imports on a loaded 2-core machine take a few seconds; this is the give-up point
@@ -86,7 +86,7 @@ class SandboxPool:
         cwd = "/tmp/work" if self.isolated else str(workdir)
         server = [sys.executable, "-I", "-m", "autograder.sandbox.server", str(fd), self.limits.to_json(),
                   cwd, str(kernels)]
-        env = environment(_GRADING)
+        env = environment(grading_env())
         if self.isolated:
             uid = 1_500_000_000 + (os.getpid() % 1_000_000) * 16 + index  # one user id per server: its own process budget
             privileged = os.geteuid() == 0 and shutil.which("setpriv") is not None

@@ -13,8 +13,17 @@ from pathlib import Path
 from autograder.sandbox.bwrap import _own_processes, environment, launch
 from autograder.sandbox.limits import Limits
 
-# Widget code in the instructor's cells does nothing costly while grading (nbgrader's flag).
-_GRADING = {"NBGRADER_EXECUTION": "autograde"}
+def grading_env() -> dict:
+    """What a grading sandbox inherits from the grader's environment.
+
+    nbgrader's flag (widget code in the instructor's cells then does nothing
+    costly) and the course's hidden-case secret, so the kernel's checks draw
+    the cases the grader will judge.
+    """
+    env = {"NBGRADER_EXECUTION": "autograde"}
+    if os.environ.get("NNCOURSE_CASE_SECRET"):
+        env["NNCOURSE_CASE_SECRET"] = os.environ["NNCOURSE_CASE_SECRET"]
+    return env
 
 
 def main(argv: list[str]) -> None:
@@ -24,8 +33,8 @@ def main(argv: list[str]) -> None:
     if "--no-sandbox" in options:
         os.chdir(workdir)
         limits.apply(extra_procs=_own_processes())
-        os.execve(command[0], command, environment({"HOME": str(workdir), **_GRADING}))
-    launch(command, workdir, limits, environment(_GRADING))
+        os.execve(command[0], command, environment({"HOME": str(workdir), **grading_env()}))
+    launch(command, workdir, limits, environment(grading_env()))
 
 
 if __name__ == "__main__":

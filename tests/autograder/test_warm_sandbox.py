@@ -26,7 +26,8 @@ WRONG_STEP = "import numpy as np\ndef step(z):\n    return (np.asarray(z, dtype=
 
 
 def _plan(answer: str) -> dict:
-    return {"cells": [answer], "cell_seconds": 10,
+    """A notebook of two cells, the answer and its test cell, as the re-check replays it."""
+    return {"cells": [{"source": answer, "test": None}, {"source": "", "test": "t-step_test"}], "cell_seconds": 10,
             "exercises": [{"grade_id": "t-step_test", "check": "perceptron.step", "function": "step", "points": 1.0}]}
 
 
