@@ -5,6 +5,8 @@
 - :mod:`~autograder.checking.compare`: compares an output with the reference's;
 - :mod:`~autograder.checking.messages`: the text a student reads;
 - :mod:`~autograder.checking.result`: ``CheckResult``, ``Failure``, ``Score``;
+- :mod:`~autograder.checking.scoring`: the one scoring rule (essential cases cap the points);
+- :mod:`~autograder.checking.secret`: hidden random cases drawn with the course's secret;
 - :mod:`~autograder.checking.isolation`: time limits, captured output, blocked references;
 - :mod:`autograder.checking.checks`: one module of checks per chapter.
 """
