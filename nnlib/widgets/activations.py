@@ -3,10 +3,19 @@
 Choose an activation from :mod:`nnlib.activations`; the left axes show
 ``f(z)`` over ``z`` in [-6, 6] with its range marked (dashed lines at finite
 bounds), the right axes its derivative ``f'(z)``.  Where ``|f'(z)| < 0.05``
-the function is *saturated* — almost flat, so almost no gradient flows back
-through it — and both axes shade that stretch of ``z``.  Sliders for the
-parameters appear only where the function has one: ``alpha`` for leaky ReLU
-and ELU, ``beta`` for swish.
+all the way out to an end of the plotted range, the function is *saturated*
+— it has flattened out for good, so almost no gradient flows back through
+it — and both axes shade that stretch of ``z``.  A slope that only passes
+through 0 (at the minimum of GELU or swish) is not saturation: the curve
+turns there, and that stretch is not shaded.  Sliders for the parameters
+appear only where the function has one, each with a range that makes sense
+for it: ``alpha`` for leaky ReLU (0 to 1) and ELU (0.1 to 2), ``beta`` for
+swish (0.1 to 5).
+
+The y-axes stay fixed while a slider moves (they cover the curve for every
+value of the parameter), so that moving ``alpha`` visibly changes the curve
+instead of rescaling the axes around it; the *fit axes* box zooms the axes
+in on the current curve instead.
 
 Softmax is not elementwise (each output depends on the whole row); the
 widget shows the first entry of ``softmax((z, 0))``, which is exactly
@@ -39,6 +48,9 @@ _Z = np.linspace(*Z_RANGE, 1201)  # (1201,) sample points, step 0.01
 
 # Which slider each parametrised activation uses, and its default value.
 PARAMETERS = {"leaky_relu": ("alpha", 0.01), "elu": ("alpha", 1.0), "swish": ("beta", 1.0)}
+# The slider's range for each: leaky ReLU's alpha above 1 would make the negative side the steeper one,
+# and ELU with alpha near 0 is ReLU.
+RANGES = {"leaky_relu": (0.0, 1.0), "elu": (0.1, 2.0), "swish": (0.1, 5.0)}
 
 # Minima of z*Phi(z) (GELU) and u*sigmoid(u) (swish with beta = 1, scaled by 1/beta otherwise).
 _u = np.linspace(-3.0, 0.0, 30001)  # (30001,)
@@ -61,6 +73,29 @@ FORMULAS = {
     "softmax": ("p₁ = e^(z₁) / Σⱼ e^(zⱼ), shown for the row (z, 0)", "∂p₁/∂z₁ = p₁(1 − p₁)",
                 "(0, 1), each row sums to 1"),
 }
+
+
+# name -> (title of f, title of f') for the figure, in matplotlib mathtext.
+TITLES = {
+    "identity": (r"$f(z) = z$", r"$f\,'(z) = 1$"),
+    "step": (r"$f(z) = 1$ if $z > 0$, else $0$", r"$f\,'(z) = 0$ (undefined at $z = 0$)"),
+    "sigmoid": (r"$f(z) = 1\,/\,(1 + e^{-z})$", r"$f\,'(z) = f(z)\,(1 - f(z)) \leq 0.25$"),
+    "tanh": (r"$f(z) = (e^{z} - e^{-z})\,/\,(e^{z} + e^{-z})$", r"$f\,'(z) = 1 - f(z)^2 \leq 1$"),
+    "relu": (r"$f(z) = \max(0, z)$", r"$f\,'(z) = 1$ if $z > 0$, else $0$"),
+    "leaky_relu": (r"$f(z) = z$ if $z > 0$, else $\alpha z$", r"$f\,'(z) = 1$ if $z > 0$, else $\alpha$"),
+    "elu": (r"$f(z) = z$ if $z > 0$, else $\alpha\,(e^{z} - 1)$", r"$f\,'(z) = 1$ if $z > 0$, else $\alpha e^{z}$"),
+    "gelu": (r"$f(z) = z\,\Phi(z)$", r"$f\,'(z) = \Phi(z) + z\,\varphi(z)$"),
+    "softplus": (r"$f(z) = \ln(1 + e^{z})$", r"$f\,'(z) = \sigma(z)$"),
+    "swish": (r"$f(z) = z\,\sigma(\beta z)$", r"$f\,'(z) = s + \beta z\,s\,(1 - s)$,  $s = \sigma(\beta z)$"),
+    "softsign": (r"$f(z) = z\,/\,(1 + |z|)$", r"$f\,'(z) = 1\,/\,(1 + |z|)^2$"),
+    "softmax": (r"$p_1 = e^{z_1} / \sum_j e^{z_j}$ for the row $(z, 0)$", r"$\partial p_1 / \partial z_1 = p_1 (1 - p_1)$"),
+}
+
+
+def _number(v: float) -> str:
+    """A range bound as text: at most 2 decimals, no trailing zeros, a real minus sign, never "-0"."""
+    text = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "0", "") else text.replace("-", "−")
 
 
 def _bounds(name: str, alpha: float, beta: float) -> tuple[float, float]:
@@ -94,14 +129,22 @@ def _runs(mask: np.ndarray, z: np.ndarray) -> list[tuple[float, float]]:
     return [(float(z[a]), float(z[b - 1])) for a, b in zip(edges[::2], edges[1::2])]
 
 
+def saturated_runs(df: np.ndarray, z=_Z) -> list[tuple[float, float]]:
+    """Where |f'| < SATURATION all the way to an end of ``z``: the function has flattened out for good.
+
+    A stretch in the middle (the slope passing through 0 at a minimum, as for
+    GELU and swish) is where the curve turns round, not saturation.
+    """
+    return [(a, b) for a, b in _runs(np.abs(df) < SATURATION, z) if a <= z[0] or b >= z[-1]]
+
+
 def describe(name: str, alpha: float = 0.01, beta: float = 1.0) -> dict:
     """Formula, derivative, range text and saturated stretches of one activation (what the widget shows)."""
     formula, derivative, range_text = FORMULAS[name]
     lo, _hi = _bounds(name, alpha, beta)
-    range_text = range_text.format(lo=f"{lo:.2f}".replace("-", "−"))
+    range_text = range_text.format(lo=_number(lo))
     _, d = curves(name, alpha, beta)
-    return {"formula": formula, "derivative": derivative, "range": range_text,
-            "saturated": _runs(np.abs(d) < SATURATION, _Z)}
+    return {"formula": formula, "derivative": derivative, "range": range_text, "saturated": saturated_runs(d)}
 
 
 def _nice_limits(values: np.ndarray, bounds=(-np.inf, np.inf)) -> tuple[float, float]:
@@ -115,6 +158,23 @@ def _nice_limits(values: np.ndarray, bounds=(-np.inf, np.inf)) -> tuple[float, f
     hi = max(float(np.max(values)), *finite) if finite else float(np.max(values))
     pad = max(0.1 * (hi - lo), 0.15)
     return float(np.floor((lo - pad) * 2) / 2), float(np.ceil((hi + pad) * 2) / 2)
+
+
+def fixed_limits(name: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """y-limits of f and f' that hold the curve for every value of the function's parameter (its slider's range)."""
+    if name not in PARAMETERS:
+        f, df = curves(name)
+        return _nice_limits(f, _bounds(name, 0.01, 1.0)), _nice_limits(df)
+    param = PARAMETERS[name][0]
+    fs, dfs, bounds = [], [], []
+    for value in np.linspace(*RANGES[name], 21):
+        alpha, beta = (value, 1.0) if param == "alpha" else (0.01, value)
+        f, df = curves(name, alpha, beta)
+        fs.append(f)
+        dfs.append(df)
+        bounds.extend(b for b in _bounds(name, alpha, beta) if np.isfinite(b))
+    f_all, df_all = np.concatenate(fs), np.concatenate(dfs)
+    return _nice_limits(np.concatenate([f_all, bounds]) if bounds else f_all), _nice_limits(df_all)
 
 
 def _interval_text(runs) -> str:
@@ -133,6 +193,15 @@ def _interval_text(runs) -> str:
     return " and ".join(parts).replace("-", "−")
 
 
+def _set_range(slider, lo: float, hi: float, value: float) -> None:
+    """Give a slider a new range and value, in an order that never clamps the new value on the way."""
+    slider.max = max(slider.max, hi, value)  # widen first ...
+    slider.min = min(slider.min, lo, value)
+    slider.value = value
+    slider.min = lo  # ... then narrow to the new range, which holds the value
+    slider.max = hi
+
+
 class ActivationExplorer(BlittedWidget):
     """Pick an activation; see ``f`` and ``f'`` with the range and the saturated stretches.
 
@@ -144,8 +213,10 @@ class ActivationExplorer(BlittedWidget):
         Starting ``alpha`` (leaky ReLU, ELU); None uses the function's default.
     beta : float
         Starting ``beta`` (swish).
+    fit : bool
+        Start with the axes fitted to the current curve (the *fit axes* box) instead of fixed.
     hide : iterable of str
-        Controls to keep off the screen: any of "name", "alpha", "beta".
+        Controls to keep off the screen: any of "name", "alpha", "beta", "fit".
 
     Attributes
     ----------
@@ -155,17 +226,21 @@ class ActivationExplorer(BlittedWidget):
         What :func:`describe` says about the current function.
     """
 
-    def __init__(self, name="sigmoid", alpha=None, beta=1.0, hide=()):
+    def __init__(self, name="sigmoid", alpha=None, beta=1.0, fit=False, hide=()):
         if name not in ACTIVATION_NAMES:
             raise ValueError(f"name must be one of {list(ACTIVATION_NAMES)}, got {name!r}")
         super().__init__(figsize=(9.6, 3.6), hide=hide)
         self.controls["name"] = widgets.Dropdown(options=list(ACTIVATION_NAMES), value=name, description="activation",
                                                  layout=widgets.Layout(width="230px"))
         start_alpha = alpha if alpha is not None else (PARAMETERS[name][1] if name in PARAMETERS else 0.01)
-        self.controls["alpha"] = widgets.FloatSlider(value=start_alpha, min=0.0, max=2.0, step=0.01, description="α",
-                                                     continuous_update=True, readout_format=".2f")
-        self.controls["beta"] = widgets.FloatSlider(value=beta, min=0.1, max=5.0, step=0.1, description="β",
-                                                    continuous_update=True, readout_format=".1f")
+        alpha_range = RANGES[name] if name in ("leaky_relu", "elu") else RANGES["leaky_relu"]
+        self.controls["alpha"] = widgets.FloatSlider(value=start_alpha, min=alpha_range[0], max=alpha_range[1],
+                                                     step=0.01, description="α", continuous_update=True,
+                                                     readout_format=".2f")
+        self.controls["beta"] = widgets.FloatSlider(value=beta, min=RANGES["swish"][0], max=RANGES["swish"][1],
+                                                    step=0.1, description="β", continuous_update=True,
+                                                    readout_format=".1f")
+        self.controls["fit"] = widgets.Checkbox(value=bool(fit), description="fit axes", indent=False)
         # Registered before _wire()'s observer: load the new function's default parameter first.
         self.controls["name"].observe(lambda change: self._load(change["new"]), names="value")
         self._show_parameters(name)
@@ -184,7 +259,7 @@ class ActivationExplorer(BlittedWidget):
         with self.holding():
             if name in PARAMETERS:
                 param, default = PARAMETERS[name]
-                self.controls[param].value = default
+                _set_range(self.controls[param], *RANGES[name], default)
             self._show_parameters(name)
 
     @property
@@ -216,6 +291,7 @@ class ActivationExplorer(BlittedWidget):
         self.ax_d.fill_between([], [], color=_SHADE, label=f"saturated: |f′| < {SATURATION}")
         self.ax_d.legend(loc="upper right", fontsize=9, frameon=False)
         self._static = None  # (name, y-limits) the background was drawn for
+        self._fixed = {}  # name -> y-limits that hold the curve for every value of its parameter
         self._backgrounds = {}  # static -> rendered background, one per function/limits seen
 
     def moving(self) -> list:
@@ -235,13 +311,19 @@ class ActivationExplorer(BlittedWidget):
         self.f, self.df = curves(name, alpha, beta)
         self.info = describe(name, alpha, beta)
         lo, hi = _bounds(name, alpha, beta)
-        static = (name, _nice_limits(self.f, (lo, hi)), _nice_limits(self.df))
+        if self.controls["fit"].value:  # zoomed in on the current curve
+            static = (name, _nice_limits(self.f, (lo, hi)), _nice_limits(self.df))
+        else:  # fixed for the function: moving a slider changes the curve, not the axes
+            if name not in self._fixed:
+                self._fixed[name] = fixed_limits(name)
+            static = (name, *self._fixed[name])
         if static != self._static:  # new function or rescaled axes: redraw the static background
             self._static = static
             self.ax_f.set_ylim(*static[1])
             self.ax_d.set_ylim(*static[2])
-            self.ax_f.set_title(f"{name}:  {self.info['formula']}", fontsize=11)
-            self.ax_d.set_title(self.info["derivative"], fontsize=11)
+            title_f, title_d = TITLES[name]
+            self.ax_f.set_title(f"{name}:  {title_f}", fontsize=11)
+            self.ax_d.set_title(title_d, fontsize=11)
             # A lecturer flips between a few functions: reuse the background drawn on an earlier
             # visit (None renders it afresh) instead of paying ~60 ms for axes and titles each time.
             self._background = self._backgrounds.get(static)

@@ -150,6 +150,54 @@ def test_does_rounding_change_the_nand_run_as_stated():
     assert len(perceptron.train(X, t, lr=1.0)[2]) == 6
 
 
+@pytest.mark.parametrize("lr, epochs", [("0.1", 9), ("0.2", 7), ("0.3", 6), ("0.4", 7)])
+def test_does_a_random_start_make_the_learning_rate_matter_as_stated(lr, epochs):
+    """From w = (0.5, -0.4), b = 0.3, does AND take 9, 7, 6, 7 epochs for eta = 0.1 ... 0.4 (also without rounding)?"""
+    says("md_06", r"from small random weights, with \eta between 0.1 and 0.4",
+         r"From \mathbf{w} = (0.5, -0.4), b = 0.3, AND needs 9 epochs with \eta = 0.1, 7 with \eta = 0.2, 6 with "
+         r"\eta = 0.3 and 7 with \eta = 0.4")
+    X, t = logic_gate("and")
+    w, b, errors = perceptron.train(X, t, lr=float(lr), w0=np.array([0.5, -0.4]), b0=0.3)
+    assert len(errors) == epochs and errors[-1] == 0
+    # the same run in exact arithmetic: rounding plays no part here
+    exact = [Fraction(v) for v in ("0.5", "-0.4")], Fraction("0.3")
+    assert len(_train_from(X, t, Fraction(lr), *exact)) == epochs
+
+
+def _train_from(X, t, lr, w, b, max_epochs=50):
+    """Mistakes per epoch of the perceptron rule in exact arithmetic, from the weights given."""
+    errors = []
+    for _ in range(max_epochs):
+        mistakes = 0
+        for x, target in zip(X.tolist(), t.tolist()):
+            y = 1 if sum(wi * Fraction(xi) for wi, xi in zip(w, x)) + b > 0 else 0
+            mistakes += y != target
+            w = [wi + lr * (int(target) - y) * Fraction(xi) for wi, xi in zip(w, x)]
+            b = b + lr * (int(target) - y)
+        errors.append(mistakes)
+        if mistakes == 0:
+            break
+    return errors
+
+
+def test_do_equal_weights_of_one_perceptron_drift_apart_unlike_hidden_units():
+    """The AND run starts at equal weights and ends at (0.2, 0.1); two hidden units with equal weights stay equal."""
+    says("md_06", r"the AND run ends at \mathbf{w} = (0.2, 0.1)", "receive equal corrections and stay identical",
+         "(chapter 6)")
+    X, t = logic_gate("and")
+    w, _, _ = perceptron.train(X, t, lr=0.1)
+    np.testing.assert_allclose(w, [0.2, 0.1], atol=1e-12)
+    # a 2-2-1 tanh network whose two hidden units start with equal weights: equal gradients, equal forever
+    from nnlib.mlp import mlp_backward, mlp_forward
+    params = [(np.array([[0.3, 0.3], [-0.2, -0.2]]), np.array([0.1, 0.1])), (np.array([[0.5], [0.5]]), np.zeros(1))]
+    for _ in range(20):
+        A, caches = mlp_forward(X, params, ["tanh", "sigmoid"])
+        grads = mlp_backward(A - t[:, None], caches, params, ["tanh", "sigmoid"])
+        params = [(W - 0.5 * dW, c - 0.5 * dc) for (W, c), (dW, dc) in zip(params, grads)]
+    W1 = params[0][0]
+    np.testing.assert_array_equal(W1[:, 0], W1[:, 1])
+
+
 # ---------------------------------------------------------------- the worked trace
 
 
@@ -257,6 +305,13 @@ def test_does_xor_training_make_exactly_400_updates(monkeypatch):
     assert len(calls) == 100 * 4 == 400
 
 
+def test_is_the_history_of_the_xor_limit_as_stated():
+    """Minsky and Papert's book (1969); backpropagation widely known from 1986 (both dates from the notes' timeline)."""
+    says("md_14", "In 1969 Marvin Minsky and Seymour Papert published *Perceptrons*",
+         "until backpropagation became widely known in 1986 (chapter 3)")
+    assert 1943 < 1969 < 1986  # the order of the notes' timeline: McCulloch-Pitts, Minsky-Papert, Rumelhart et al.
+
+
 def test_does_the_player_stop_xor_after_20_epochs():
     """The prose says the training player stops XOR after 20 epochs: is that its default?"""
     from nnlib.widgets.perceptron import TrainingPlayer
@@ -324,8 +379,10 @@ INVENTORY = {
     "0": "targets, outputs, zero weights, sums (trace, OR, XOR tests)",
     "0.0": "trace table and summary sums (trace tests)",
     "0.1": "eta and weights in the trace, OR and XOR (trace, OR, XOR tests)",
-    "0.2": "final AND weights and sums (summary test)",
-    "0.5": "theta = 0.5 (OR neuron), b = -0.5 (widget), (0.5, 0.5) (model answer)",
+    "0.2": "final AND weights and sums, eta = 0.2 (summary, random-start tests)",
+    "0.3": "b0 = 0.3 and eta = 0.3 of the random start (random-start test)",
+    "0.4": "w0 = (0.5, -0.4), eta = 0.4 and the notes' range 0.1-0.4 (random-start test)",
+    "0.5": "theta = 0.5 (OR neuron), b = -0.5 (widget), (0.5, 0.5) (model answer), w0 (random-start test)",
     "1": "binary inputs, targets, weights (1, 1), the constant input 1, counts (various)",
     "1.0": "w = np.array([1.0, 1.0]) in Exercise 2 (mp_neuron self-test)",
     "1.5": "theta = 1.5 and the line x1 + x2 = 1.5 (AND tests)",
@@ -334,9 +391,10 @@ INVENTORY = {
     "3": "mistakes per epoch, exercise/section 3, 3 points",
     "4": "epochs, updates per epoch, XOR mistakes, section/exercise 4 (OR, NAND, XOR tests)",
     "5": "exercise/section 5, row 5 of the trace",
-    "6": "6 epochs (AND summary, NAND rounding), trace row 6",
-    "7": "trace row 7",
+    "6": "6 epochs (AND summary, NAND rounding, random start), trace row 6, chapter 6",
+    "7": "trace row 7, 7 epochs (random-start test)",
     "8": "trace row 8",
+    "9": "9 epochs from the random start (random-start test)",
     "10": "10^{-17} (NAND rounding test)",
     "17": "10^{-17} (NAND rounding test)",
     "20": "player's epoch limit (player test)",
@@ -344,6 +402,8 @@ INVENTORY = {
     "100": "XOR epochs (XOR tests)",
     "400": "XOR updates (update-count test)",
     "1943": "McCulloch and Pitts' paper: a date from the lecture notes, not computable",
+    "1969": "Minsky and Papert's Perceptrons: a date from the notes' timeline (history test)",
+    "1986": "backpropagation widely known (Rumelhart, Hinton and Williams): a date from the notes' timeline",
 }
 
 

@@ -154,6 +154,48 @@ def test_is_softmax_jacobian_and_two_class_case_as_stated():
     np.testing.assert_allclose(two, act.sigmoid(zs), rtol=1e-12)
 
 
+def test_is_elu_smooth_only_for_alpha_one():
+    """ELU's slope jumps from alpha to 1 at 0, unless alpha = 1."""
+    says("md_04", r"smooth only for \alpha = 1: for any other \alpha its slope jumps from \alpha to 1 at z = 0")
+    h = 1e-7
+    for alpha in (0.5, 1.0, 2.0):
+        left = (act.elu(np.array([0.0]), alpha=alpha)[0] - act.elu(np.array([-h]), alpha=alpha)[0]) / h
+        right = (act.elu(np.array([h]), alpha=alpha)[0] - act.elu(np.array([0.0]), alpha=alpha)[0]) / h
+        assert left == pytest.approx(alpha, rel=1e-6) and right == pytest.approx(1.0, rel=1e-6)
+        assert (abs(left - right) < 1e-6) == (alpha == 1.0)
+
+
+def test_are_prelu_maxout_and_argmax_as_the_table_says():
+    """PReLU's d f / d alpha = z for z <= 0; maxout contains ReLU and leaky ReLU; argmax has gradient 0."""
+    says("md_04", r"\partial f / \partial \alpha = z for z \le 0, 0 for z > 0", r"(-\infty, \infty) for \alpha > 0",
+         r"ReLU is \max(0, z), and leaky ReLU is \max(\alpha z, z) for \alpha < 1",
+         "it costs K times the weights (twice as many for K = 2)",
+         r"\partial f / \partial z_k = 1 for the largest z_k, 0 for the others",
+         "0 wherever it is defined: the output jumps, it never slopes")
+    z = np.linspace(-3, 3, 13)
+    for alpha in (0.01, 0.2, 0.7):
+        prelu = lambda a: act.leaky_relu(z, alpha=a)  # noqa: E731 - PReLU is leaky ReLU with a trained alpha
+        d_alpha = (prelu(alpha + 1e-6) - prelu(alpha - 1e-6)) / 2e-6
+        np.testing.assert_allclose(d_alpha, np.where(z <= 0, z, 0.0), atol=1e-9)
+        np.testing.assert_allclose(np.maximum(alpha * z, z), act.leaky_relu(z, alpha=alpha), rtol=1e-15)
+    np.testing.assert_array_equal(np.maximum(0.0, z), act.relu(z))
+    # maxout of K pieces: K weight vectors and K biases per unit
+    D, K = 5, 2
+    assert K * (D + 1) == 2 * (D + 1)
+    # argmax: a small change of the scores never changes the index (away from ties), so its gradient is 0
+    scores = np.array([0.3, 1.2, -0.5])
+    assert all(np.argmax(scores + e) == 1 for e in np.eye(3) * 1e-3)
+
+
+def test_does_softmax_keep_the_order_of_the_scores():
+    """The largest p_i belongs to the largest z_i: argmax softmax(z) = argmax z, row by row."""
+    says("md_04", "the largest p_i belongs to the largest z_i")
+    Z = np.random.default_rng(8).normal(size=(200, 5))
+    np.testing.assert_array_equal(np.argmax(act.softmax(Z), axis=1), np.argmax(Z, axis=1))
+    P = act.softmax(Z)
+    assert np.all(np.argsort(P, axis=1) == np.argsort(Z, axis=1))
+
+
 def test_are_the_three_corrections_right():
     """1/(1+e^z) is sigmoid(-z); GELU' has no factor 1/2; relu_grad(0) is 0 in nnlib."""
     says("md_04", r"1 / (1 + e^{z}) it is \sigma(-z)", r"\Phi(z) + z \varphi(z), by the product rule",
@@ -184,9 +226,20 @@ def test_are_the_saturation_thresholds_right():
 
 def test_are_the_explorer_suggestions_right():
     """Saturation is |f'| < 0.05; softmax shows the sigmoid; swish approaches ReLU as beta grows."""
-    says("md_05", r"\lvert f'(z)\rvert < 0.05", "Choose softmax: the curve is the sigmoid",
-         r"Choose swish and raise \beta: the curve approaches ReLU")
+    says("md_05", r"there the slope stays below 0.05, \lvert f'(z)\rvert < 0.05, all the way out to the edge of the plot",
+         "Choose softmax: the curve is the sigmoid", r"Choose swish and raise \beta: the curve approaches ReLU",
+         r"at \alpha = 1 leaky ReLU is the identity", "tick **fit axes**")
     assert SATURATION == 0.05
+    np.testing.assert_array_equal(act.leaky_relu(Z_GRID, alpha=1.0), Z_GRID)
+    # GELU's and swish's slopes pass through 0 at their minimum: not shaded, the curve turns there
+    says("md_05", "The slopes of GELU and swish also pass through 0, at their minimum")
+    for name in ("gelu", "swish"):
+        f, df = curves(name)
+        low = int(np.argmin(f))
+        z_low = float(np.linspace(-6, 6, 1201)[low])
+        assert abs(df[low]) < 0.01  # the slope passes through 0 at the minimum ...
+        assert not any(a <= z_low <= b for a, b in describe(name)["saturated"])  # ... which is not shaded
+        assert all(a <= -6.0 or b >= 6.0 for a, b in describe(name)["saturated"])  # only flat tails are
     np.testing.assert_allclose(curves("softmax")[0], curves("sigmoid")[0], rtol=1e-12)
     gaps = [np.abs(act.swish(Z_GRID, beta=beta) - act.relu(Z_GRID)).max() for beta in (1.0, 2.0, 5.0)]
     assert gaps[0] > gaps[1] > gaps[2]
@@ -231,12 +284,26 @@ def test_is_relu_grad_one_and_zero_as_stated():
 
 
 def test_do_the_unstable_tanh_forms_fail_where_stated():
-    """tanh via exp gives inf / inf; 1 / cosh^2 overflows beyond about 710."""
-    says("md_10", r"\infty / \infty for large \lvert z\rvert", r"overflows once \lvert z\rvert exceeds about 710")
+    """tanh via exp gives inf / inf; 1 / np.cosh(z)**2 overflows beyond about 355.6 (cosh^2), cosh itself near 710.5."""
+    says("md_10", r"\infty / \infty for large \lvert z\rvert",
+         r"1 / np.cosh(z)**2 overflows once \lvert z\rvert exceeds about 355.6: there \cosh^2(z) passes the largest "
+         r"float64, long before \cosh(z) itself does (near 710.5)")
     with np.errstate(all="ignore"):
         z = np.array([1000.0])
         assert np.isnan((np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z)))[0]
-        assert np.isfinite(np.cosh(710.0)) and np.cosh(711.0) == np.inf
+    big = np.finfo(np.float64).max
+    # cosh(z) ~ e^|z| / 2: cosh^2 passes the largest float64 at ln 2 + ln(max) / 2, cosh at ln 2 + ln(max)
+    assert round(math.log(2) + math.log(big) / 2, 1) == 355.6
+    assert round(math.log(2) + math.log(big), 1) == 710.5
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="warn"):
+        warnings.simplefilter("always")
+        assert np.isfinite(np.cosh(355.5) ** 2) and 1 / np.cosh(355.5) ** 2 > 0
+        assert not caught
+        assert np.cosh(355.7) ** 2 == np.inf  # the formula of the prose overflows here ...
+        assert any("overflow" in str(w.message) for w in caught)
+    with np.errstate(over="ignore"):
+        assert np.isfinite(np.cosh(710.4)) and np.isinf(np.cosh(710.6))  # ... cosh itself only here
+    assert act.tanh_grad(np.array([355.7, 1e4]))[0] == 0.0  # the stable form: no overflow, the right 0
 
 
 def test_is_leaky_relus_default_alpha_as_stated():
@@ -266,6 +333,13 @@ def test_is_a_dense_layer_batch_first_and_the_notes_form_its_transpose():
     assert layer.forward(X).shape == (7, 4) and layer.params["W"].shape == (3, 4)
     ns = run_cells("setup", "transpose")
     np.testing.assert_allclose(ns["Z"][0], ns["z_notes"], rtol=1e-14)
+
+
+def test_are_the_activation_function_names_those_of_the_table():
+    """The keys listed in Exercise 9 are exactly those of ACTIVATION_FUNCTIONS."""
+    ns = run_cells("setup", "activation_functions")
+    listed = re.findall(r'`"(\w+)"`', SOURCES["md_15"].split("Its keys are", 1)[1])
+    assert sorted(listed) == sorted(ns["ACTIVATION_FUNCTIONS"]) and len(listed) == 12
 
 
 def test_is_the_forward_recipe_the_reference_mlp_forward():
@@ -351,19 +425,53 @@ def test_does_the_line_separate_the_hidden_points():
 
 
 def test_is_the_xor_exercise_judged_as_described():
-    """Outputs within 1e-6 pass, beyond fail; the suggested x1-but-not-x2 network and the hand-set one both pass."""
+    """Detectors for (1, 0) and (0, 1) with XOR outputs within 1e-6 pass; section 5's printed network does not."""
     says("md_19", r"within 10^{-6} of 0, 1, 1, 0", "W1 (2, 2), b1 (2,), W2 (2, 1), b2 (1,)",
-         'hidden unit 1 firing for "x_1 but not x_2" and unit 2 for "x_2 but not x_1"')
+         'one hidden unit fires (h > 0) for the input (1, 0) and for no other: "x_1 but not x_2"',
+         'the other hidden unit fires for (0, 1) and for no other', r"a hidden value of at most 10^{-6} counts as not firing",
+         "The weights of section 5 do not: their first unit fires for three inputs")
     case = get_spec("mlp.xor_network").visible_cases()[0]
     W1, b1, W2, b2 = checks.xor_reference()
     assert checks.judge_xor(case, (W1, b1, W2, b2)) is None
     assert checks.judge_xor(case, (W1, b1, W2, b2 + 5e-7)) is None
     assert checks.judge_xor(case, (W1, b1, W2, b2 + 2e-6)) is not None
+    assert checks.judge_xor(case, (W1[:, ::-1], b1[::-1], W2[::-1], b2)) is None  # the units in either order
     ns = run_cells("setup", "xor_network")
     assert checks.judge_xor(case, ns["xor_network"]()) is None
     W1, b1, _, _ = ns["xor_network"]()
     H = np.maximum(XOR_X @ W1 + b1, 0)
     np.testing.assert_array_equal(H > 0, [[0, 0], [0, 1], [1, 0], [0, 0]])  # unit 1 for (1, 0), unit 2 for (0, 1)
+    # section 5's network computes XOR but is not the construction asked for
+    (W, c), (w, b) = xor_params()
+    H5 = np.maximum(XOR_X @ W + c, 0)
+    assert (H5[:, 0] > 0).sum() == 3
+    verdict = checks.judge_xor(case, (W, c, w, b))
+    assert verdict is not None and "section 5" in verdict
+
+
+def test_is_the_feature_detector_and_approximation_prose_right():
+    """The universal approximation paragraph, and the sin demo: 0.07038, 0.00479, 0.00030 for 4, 16, 64 units."""
+    says("md_detectors", "a network with one hidden layer and a linear output can approximate any continuous function",
+         "its activation is not a polynomial; sigmoid, tanh and ReLU all qualify",
+         r"for \sin x on [0, \pi]", r"unit k computes \operatorname{relu}(x - x_k)",
+         "straight pieces between K + 1 points of the curve")
+    says("md_universal", "With 4 hidden units the largest error is 0.07038, with 16 it is 0.00479, with 64 only 0.00030",
+         "Each time the units are multiplied by four, the error drops by a factor of about 15 to 16")
+    ns = run_cells("setup", "universal")
+    errors = {}
+    for K in (4, 16, 64):
+        params = ns["relu_interpolation"](np.sin, 0, np.pi, K)
+        assert params[0][0].shape == (1, K)  # K hidden units
+        y, _ = mlp_forward(ns["x"], params, ["relu", "identity"])
+        knots = np.linspace(0, np.pi, K + 1)
+        np.testing.assert_allclose(mlp_forward(knots[:, None], params, ["relu", "identity"])[0][:, 0], np.sin(knots),
+                                   atol=1e-12)  # the pieces join K + 1 points of the curve
+        errors[K] = float(np.abs(y - np.sin(ns["x"])).max())
+    assert [f"{errors[K]:.5f}" for K in (4, 16, 64)] == ["0.07038", "0.00479", "0.00030"]
+    assert [round(errors[4] / errors[16]), round(errors[16] / errors[64])] == [15, 16]
+    # the error of linear interpolation is at most h^2 / 8 max|f''|: it grows with the square of the piece's length
+    for K in (4, 16, 64):
+        assert errors[K] <= (np.pi / K) ** 2 / 8 + 1e-12
 
 
 # ---------------------------------------------------------------- 6. training
@@ -429,7 +537,7 @@ def test_are_most_two_unit_failures_dead_units(training_runs):
 
 def test_does_the_8_unit_network_of_the_notebook_solve_xor(training_runs):
     """The network shown (8 hidden units, seed 0) outputs 0, 1, 1, 0 to three decimals."""
-    says("md_21", "Here is one network with 8 hidden units")
+    says("md_21", "Here is one of the networks with 8 hidden units")
     assert "train_xor(hidden=8, seed=0)" in SOURCES["trained_network"]
     _, runs = training_runs
     np.testing.assert_array_equal(np.round(runs[8, 0]["y"], 3), [0, 1, 1, 0])
@@ -506,6 +614,9 @@ def test_are_the_sections_numbered_in_order():
 INVENTORY = {
     "0": "biases, outputs, targets, kinks at z = 0, c = (0, -1) (table, XOR, activation tests)",
     "0.0": "relu_grad's 0.0 (relu_grad test)",
+    "0.00030": "largest error with 64 units (approximation test)",
+    "0.00479": "largest error with 16 units (approximation test)",
+    "0.07038": "largest error with 4 units (approximation test)",
     "0.01": "leaky ReLU's alpha (default-alpha tests)",
     "0.05": "saturation threshold (saturation and explorer tests)",
     "0.090": "softmax example (softmax test)",
@@ -518,11 +629,12 @@ INVENTORY = {
     "1": "inputs, weights, slopes, 1/3, counts, section/exercise numbers (various)",
     "1.0": "relu_grad's 1.0 (relu_grad test)",
     "1.8": "largest float64, 1.8e308 (overflow test)",
+    "15": "error ratio 4 -> 16 units (approximation test)",
     "2": "weights (1, -2), y = 2, hidden value, 2 wrong points, points, shapes (various)",
     "2.18": "tanh saturation (saturation test)",
     "2.89": "sigmoid saturation (saturation test)",
     "3": "layer sizes, 1/3, 3 points, section/exercise 3 (counting, failure tests)",
-    "4": "layer sizes, 10^4, 4 hidden units, section/exercise 4 (counting, overflow, training tests)",
+    "4": "layer sizes, 10^4, 4 hidden units, section/exercise 4 (counting, overflow, training, approximation tests)",
     "5": "section/exercise 5 (structure tests)",
     "6": "biases, neurons, successes, 1/6, 10^{-6}, exercise 6 (counting, training, judge tests)",
     "7": "section/exercise 7 (structure tests)",
@@ -531,19 +643,20 @@ INVENTORY = {
     "10": "10 starts, 10 classes, 10^{308}, 10^4, 10^{-6}, exercise 10 (training, counting, overflow, judge tests)",
     "11": "exercise 11 (structure test)",
     "12": "3 * 4 = 12, and \\tfrac12 (counting, corrections tests)",
-    "16": "4 * 4 = 16 (counting test)",
+    "16": "4 * 4 = 16 (counting test), 16 units and the error ratio (approximation test)",
     "20": "weights of 3-4-2 (counting test)",
     "26": "parameters of 3-4-2 (counting tests)",
     "28": "28 x 28 images (counting test)",
     "32": "weights of 3-4-4-1 (counting test)",
     "41": "parameters of 3-4-4-1 (counting tests)",
-    "64": "float64 (a type name, overflow test)",
+    "64": "float64 (a type name, overflow test), 64 hidden units (approximation test)",
     "101": "101 770 parameters (counting test)",
     "128": "hidden units of the image network (counting test)",
     "300": "training steps (training set-up test)",
     "308": "1.8e308 (overflow test)",
     "709.78": "where exp overflows (overflow test)",
-    "710": "where cosh overflows (tanh test)",
+    "355.6": "where cosh^2 overflows (tanh test)",
+    "710.5": "where cosh overflows (tanh test)",
     "770": "101 770 parameters (counting test)",
     "784": "28 * 28 inputs (counting test)",
     "800": "np.exp(800) overflows (overflow test)",

@@ -112,7 +112,7 @@ def test_are_the_neuron_numbers_right():
          "1 - o^2 is exactly 0.5", r"\partial o / \partial x_1 = w_1 \cdot 0.5 = -1.5",
          r"\partial o / \partial w_1 = x_1 \cdot 0.5 = 1", r"\partial o / \partial x_2 = 0.5",
          r"\partial o / \partial w_2 = 0")
-    bias = float(re.search(r"V\(1\.0\), V\(([0-9.]+)\)", SOURCES["demo_neuron"]).group(1))
+    bias = float(re.search(r"V\(1\.0\), V\(([0-9.]+)\)", SOURCES["use_value"]).group(1))
     x1, x2, w1, w2, b = Value(2.0), Value(0.0), Value(-3.0), Value(1.0), Value(bias)
     n = x1 * w1 + x2 * w2 + b
     o = n.tanh()
@@ -121,6 +121,57 @@ def test_are_the_neuron_numbers_right():
     assert o.data == pytest.approx(1 / math.sqrt(2), abs=1e-15)
     assert 1 - o.data ** 2 == pytest.approx(0.5, abs=1e-15)
     assert (x1.grad, w1.grad, x2.grad, w2.grad) == pytest.approx((-1.5, 1.0, 0.5, 0.0), abs=1e-14)
+
+
+def test_are_the_memoization_numbers_right():
+    """F_25 by plain recursion: 242 785 calls; with a table 26 values; 10 layers of 2 units: 2^9 = 512 paths."""
+    says("md_modes", r"Computing the Fibonacci number F_{25} with the recursion F_n = F_{n-1} + F_{n-2} and no table "
+                     r"takes 242\,785 calls", r"each of the 26 values F_0, \dots, F_{25} is computed once",
+         "a network of 10 layers of 2 units each", r"along 2^9 = 512 paths", "the work doubles with every layer")
+    calls = 0
+
+    def fib(n):
+        nonlocal calls
+        calls += 1
+        return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+    fib(25)
+    assert calls == 242785
+    table = {}
+    for n in range(26):
+        table[n] = n if n < 2 else table[n - 1] + table[n - 2]
+    assert len(table) == 26 and table[25] == 75025
+
+    def paths(layers, width=2):
+        """Paths from a unit of layer 1 to the single output unit, layers fully connected."""
+        count = np.ones(width)  # from each unit of the last layer: one path
+        for _ in range(layers - 1):
+            count = np.full(width, count.sum())  # every unit feeds both units of the next layer
+        return int(count[0])
+
+    assert paths(10) == 2 ** 9 == 512
+    assert [paths(L + 1) / paths(L) for L in range(2, 6)] == [2, 2, 2, 2]  # doubles with every layer
+
+
+def test_does_the_backward_pass_cost_about_two_forward_passes():
+    """Multiply-adds of the matrix products: backward (dW and dA_prev per layer) is about twice forward."""
+    says("md_intro", "at the price of one backward pass through the network, which costs at most about as much as "
+                     "two forward passes")
+    says("md_recap", "The backward pass costs at most about two forward passes")
+    says("why_backprop", "once for dW, and once for dA_prev, which the first layer does not need",
+         "it costs at most about two forward passes, and the whole gradient, forward and backward, at most about three")
+    for sizes, N in (([784, 128, 10], 32), ([3, 4, 4, 1], 1), ([100, 100, 100, 100], 8)):
+        layers = list(zip(sizes[:-1], sizes[1:]))
+        forward = sum(N * a * b for a, b in layers)  # Z = A_prev W
+        backward = sum(N * a * b + N * a * b for a, b in layers)  # dW = A_prev.T dZ, dA_prev = dZ W.T
+        first_dx = N * sizes[0] * sizes[1]  # the input's own gradient is not needed
+        assert backward == 2 * forward  # every layer's dW and dA_prev: exactly twice the forward products
+        assert 1 < (backward - first_dx) / forward < 2  # without the first layer's dA_prev: less
+
+
+def test_is_the_1986_date_the_notes_one():
+    """Rumelhart, Hinton and Williams (1986): a date from the history slide of the notes, not computable."""
+    says("md_intro", "David Rumelhart, Geoffrey Hinton and Ronald Williams showed in 1986")
 
 
 # ---------------------------------------------------------------- 5. the 2-2-1 example
@@ -274,6 +325,22 @@ def test_are_the_321_errors_right():
     shown(0.332 * 0.668 * 0.1311 * -0.3, "-0.0087")
 
 
+def test_is_the_notes_dropped_factor_2_described_right():
+    """E = (t - o)^2 has dE/do = -2 (t - o); the notes' 0.1311 fits E = 1/2 (t - o)^2; with the 2, Err6 ~ 0.262."""
+    says("md_worked_321", "The notes define the error as E = (t - o_6)^2",
+         r"\partial E / \partial o_6 = -2(t - o_6), but drop the factor 2",
+         r"they fit E = \frac{1}{2}(t - o_6)^2, whose derivative is -(t - o_6)",
+         r"would be twice as large: \mathrm{Err}_6 \approx 0.262")
+    v = example_321()
+    o6, h = v["o6"], 1e-6
+    full = lambda o: (1.0 - o) ** 2  # noqa: E731
+    assert (full(o6 + h) - full(o6 - h)) / (2 * h) == pytest.approx(-2 * (1.0 - o6), rel=1e-8)
+    shown(v["err6"], "0.1312")  # -dE/di6 for E = 1/2 (t - o)^2: the notes' number
+    shown(2 * v["err6"], "0.262")
+    E = lambda i6: (1.0 - float(sigmoid(i6))) ** 2  # noqa: E731
+    assert -(E(v["i6"] + h) - E(v["i6"] - h)) / (2 * h) == pytest.approx(2 * v["err6"], rel=1e-7)
+
+
 def test_is_err_the_negative_gradient():
     """Is Err6 = -dE/di6 for E = 1/2 (t - o6)^2, so that w + eta Err o is gradient descent?"""
     says("md_worked_321", r"\mathrm{Err}_j = -\partial E / \partial i_j")
@@ -332,6 +399,20 @@ def test_are_the_float64_facts_right():
         assert curve[at] < 1e-7 and curve[0] > 10 * curve[at] and curve[-1] > 10 * curve[at]
 
 
+def test_is_the_comparison_with_cs231n_right():
+    """CS231n's thresholds are looser (quoted); a correct sigmoid layer lands at about 1e-10 in the widget."""
+    from nnlib.widgets.gradcheck import GradcheckPanel
+
+    says("md_gradcheck", "These thresholds are stricter than the ones in Stanford's CS231n notes",
+         r"above 10^{-2} the gradient is probably wrong", r"10^{-4} to 10^{-2} should make you uncomfortable",
+         r"below 10^{-4} is usually fine where the function has kinks", r"10^{-7} or less is good",
+         r"it accepts 10^{-2} for the inputs of a 10-layer network", r"it calls 10^{-4} too high for a smooth function",
+         r"(about 10^{-10} for the sigmoid layer in the widget below)")
+    error = GradcheckPanel(layer="Activation sigmoid", h=1e-5).error
+    assert round(math.log10(error)) == -10
+    assert 1e-5 < 1e-4 < 1e-2  # ours: a bug above 1e-5, where CS231n would still be content below 1e-4
+
+
 def test_is_the_relative_error_example_right():
     """A difference of 1e-6 is tiny at size 100 and huge at size 1e-6: relative errors 5e-9 and 1/3?"""
     from nnlib.gradcheck import relative_error
@@ -378,10 +459,10 @@ def test_does_xor_training_behave_as_described():
     """seed 1: loss from about 0.67 to below 0.003, outputs round to 0, 1, 1, 0; seed 0: stuck near 0.35?"""
     says("md_xor", "a 2-4-1 network (tanh, then sigmoid)", "a mean over the 4 samples", "Full batch, \\eta = 1, 1000 epochs",
          "With seed = 1 the loss falls from about 0.67 to below 0.003 and the outputs round to 0, 1, 1, 0",
-         "training gets stuck with a loss near 0.35 and two outputs near 0.5")
+         "training stalls with a loss near 0.35 and two outputs near 0.5")
     source = SOURCES["demo_xor"]
     assert "seed = 1" in source and "range(1001)" in source and "1.0)  # 4. update" in source
-    assert '["tanh", "sigmoid"]' in source and "size=(2, 4)" in source
+    assert '["tanh", "sigmoid"]' in SOURCES["use_training"] and "size=(2, 4)" in source
     losses, outputs = train_xor(1)
     shown(losses[0], "0.67")
     assert losses[-1] < 0.003
@@ -391,6 +472,36 @@ def test_does_xor_training_behave_as_described():
     assert np.sum(np.abs(outputs - 0.5) < 0.01) == 2
 
 
+def test_do_the_notes_signs_climb_the_loss_as_stated():
+    """The notes' delta = (t - y) y (1 - y) with w <- w - eta delta a raises E: 0.1384 -> 0.1609; added, 0.1175."""
+    says("md_training", r"\delta_k = (t_k - y_k)\,y_k (1 - y_k)", r"w_{jk} \leftarrow w_{jk} - \eta\,\delta_k a_j",
+         r"v_{ij} \leftarrow v_{ij} - \eta\,\delta_{hj} x_i", r"x \leftarrow x + \alpha \nabla f",
+         r"with \eta = 0.9: the step as the notes write it raises E from 0.1384 to 0.1609; added, it lowers E to 0.1175")
+    x, t, eta = np.array([1.0, 0.0, 1.0]), 1.0, 0.9
+    W1, b1 = np.array([[0.2, -0.3], [0.4, 0.1], [-0.5, 0.2]]), np.array([-0.4, 0.2])
+    w2, b2 = np.array([-0.3, -0.2]), 0.1
+
+    def forward(W1, b1, w2, b2):
+        a = sigmoid(x @ W1 + b1)  # (2,) hidden outputs
+        return a, float(sigmoid(a @ w2 + b2))
+
+    E = lambda *p: 0.5 * (t - forward(*p)[1]) ** 2  # noqa: E731
+    a, y = forward(W1, b1, w2, b2)
+    delta = (t - y) * y * (1 - y)  # the notes' output delta: minus the gradient w.r.t. the output's input
+    delta_h = a * (1 - a) * delta * w2  # the notes' hidden deltas, same sign convention
+    h = 1e-6
+    assert delta == pytest.approx(-(E(W1, b1, w2, b2 + h) - E(W1, b1, w2, b2 - h)) / (2 * h), rel=1e-7)
+    after = {}
+    for sign in (-1, +1):  # -1: as the notes write it; +1: the step added
+        after[sign] = E(W1 + sign * eta * np.outer(x, delta_h), b1 + sign * eta * delta_h,
+                        w2 + sign * eta * delta * a, b2 + sign * eta * delta)
+    shown(E(W1, b1, w2, b2), "0.1384")
+    shown(after[-1], "0.1609")
+    shown(after[+1], "0.1175")
+    # the momentum rule's first step (no previous change yet) is this same climbing step
+    assert after[-1] > E(W1, b1, w2, b2) > after[+1]
+
+
 def test_is_the_binary_cross_entropy_gradient_a_mean():
     """Does the BCE gradient carry the 1/N, as the XOR section says?"""
     A, T = np.array([[0.3], [0.8], [0.6], [0.1]]), np.array([[0.0], [1.0], [1.0], [0.0]])
@@ -398,14 +509,72 @@ def test_is_the_binary_cross_entropy_gradient_a_mean():
     np.testing.assert_allclose(binary_cross_entropy_grad(A, T), per_sample / 4, rtol=1e-12)
 
 
+def fast_xor_run(seed, checkpoints):
+    """The notebook's XOR training (tanh, sigmoid, BCE, eta = 1), written out in NumPy to run 100 000 epochs quickly.
+
+    Returns {epoch: (loss, length of the weight vector, gradient length, outputs, hidden outputs)}, each
+    taken before that epoch's update, as the notebook prints its loss.
+    """
+    X, t = logic_gate("xor")
+    T = t.reshape(-1, 1)
+    rng = np.random.default_rng(seed)
+    W1, b1, W2, b2 = rng.normal(size=(2, 4)), np.zeros(4), rng.normal(size=(4, 1)), np.zeros(1)
+    found = {}
+    for epoch in range(max(checkpoints) + 1):
+        H = np.tanh(X @ W1 + b1)  # (4, 4)
+        A = 1 / (1 + np.exp(-(H @ W2 + b2)))  # (4, 1)
+        dZ = (A - T) / 4  # BCE through the sigmoid, mean over the 4 samples
+        dW2, db2 = H.T @ dZ, dZ.sum(axis=0)
+        dZ1 = (dZ @ W2.T) * (1 - H ** 2)
+        dW1, db1 = X.T @ dZ1, dZ1.sum(axis=0)
+        if epoch in checkpoints:
+            params, grads = (W1, b1, W2, b2), (dW1, db1, dW2, db2)
+            found[epoch] = (binary_cross_entropy(A, T), math.sqrt(sum(float((q ** 2).sum()) for q in params)),
+                            math.sqrt(sum(float((g ** 2).sum()) for g in grads)), A.ravel().copy(), H.copy())
+        W1, b1, W2, b2 = W1 - dW1, b1 - db1, W2 - dW2, b2 - db2
+    return found
+
+
+def test_is_seed_0_on_a_plateau_not_in_a_minimum():
+    """100 000 epochs: loss 0.3487 -> 0.34659 towards ln 2 / 2 ~ 0.34657, weights 10.6 -> 16.7, gradient never 0."""
+    says("md_plateau", "Train 100 times longer, 100 000 epochs",
+         r"from 0.3487 after 1000 epochs to 0.34659, edging towards \ln 2 / 2 \approx 0.34657 without reaching it",
+         "their length goes from 10.6 to 16.7", "The gradient shrinks, but it is never zero",
+         "for both inputs every hidden output is within 0.003 of -1, 1, 1, 1",
+         "the best it can do is 0.5 for both, while their targets are 1 and 0",
+         r"the two outputs at 0.5 cost \ln 2 each, which makes the mean \ln 2 / 2")
+    assert 100 * 1000 == 100000
+    run = fast_xor_run(0, {1000, 10000, 100000})
+    losses, _ = train_xor(0)  # the notebook's own loop, for the first 1000 epochs
+    assert run[1000][0] == pytest.approx(losses[1000], rel=1e-9)
+    shown(run[1000][0], "0.3487")
+    shown(run[100000][0], "0.34659")
+    shown(math.log(2) / 2, "0.34657")
+    assert run[1000][0] > run[10000][0] > run[100000][0] > math.log(2) / 2
+    shown(run[1000][1], "10.6")
+    shown(run[100000][1], "16.7")
+    assert run[1000][2] > run[10000][2] > run[100000][2] > 0
+    # the shared hidden code of (0, 1) and (1, 1) at epoch 1000; outputs 0.5 for both, the other two right
+    _, _, _, outputs, H = run[1000]
+    assert np.abs(H[[1, 3]] - np.array([-1, 1, 1, 1])).max() < 0.003
+    np.testing.assert_allclose(outputs[[1, 3]], 0.5, atol=0.005)
+    np.testing.assert_allclose(outputs[[0, 2]], [0, 1], atol=0.005)
+    # two samples at 0.5 cost ln 2 each and two exact ones nothing: the mean is ln 2 / 2
+    assert 2 * math.log(2) / 4 == math.log(2) / 2
+    assert binary_cross_entropy(np.array([[1e-15], [0.5], [1 - 1e-15], [0.5]]),
+                                np.array([[0.0], [1.0], [1.0], [0.0]])) == pytest.approx(math.log(2) / 2, rel=1e-9)
+
+
 # ---------------------------------------------------------------- written answer
 
 
 def test_are_the_costs_in_the_model_answer_right():
-    """With P = 10^6: 2P = 2 * 10^6 forward passes and 2P^2 = 2 * 10^12 operations?"""
-    says("why_backprop", "P = 10^6", r"2P = 2 \cdot 10^6", r"2P^2 = 2 \cdot 10^{12}", "2 points for", "1 point")
+    """With P = 10^6: 2P = 2 * 10^6 forward passes, 2P^2 = 2 * 10^12 operations, against 3P: 2P / 3 ~ 670 000 times less?"""
+    says("why_backprop", "P = 10^6", r"2P = 2 \cdot 10^6", r"2P^2 = 2 \cdot 10^{12}", "2 points for", "1 point",
+         r"some 3P operations instead of 2P^2, about 2P / 3 \approx 670\,000 times less")
     P = 10 ** 6
     assert 2 * P == 2 * 10 ** 6 and 2 * P ** 2 == 2 * 10 ** 12
+    assert 2 * P ** 2 / (3 * P) == pytest.approx(2 * P / 3) and round(2 * P / 3, -4) == 670000
 
 
 # ---------------------------------------------------------------- headings and points
@@ -445,10 +614,20 @@ def test_are_the_sections_numbered_in_order():
 # with a test.
 INVENTORY = {
     "0": "zeros in inputs, gradients, kinks, outputs (graph, neuron, 3-2-1, XOR tests)",
+    "000": "100 000 epochs, 670 000 times (plateau, written answer tests)",
+    "0.1175": "E after the added step (sign-slip test)", "0.1384": "E before the step (sign-slip test)",
+    "0.1609": "E after the notes' step (sign-slip test)", "0.262": "Err6 with E = (t - o)^2 (factor-2 test)",
+    "0.3487": "XOR seed-0 loss at epoch 1000 (plateau test)", "0.34657": "ln 2 / 2 (plateau test)",
+    "0.34659": "XOR seed-0 loss at epoch 100 000 (plateau test)",
+    "10.6": "weight length at epoch 1000 (plateau test)", "16.7": "weight length at epoch 100 000 (plateau test)",
+    "26": "26 table values (memoization test)", "231": "the course name CS231n (CS231n test)",
+    "242": "242 785 calls (memoization test)", "785": "242 785 calls (memoization test)",
+    "512": "2^9 paths (memoization test)", "670": "670 000 times less (written answer test)",
+    "1986": "Rumelhart, Hinton and Williams: a date from the notes' history slide",
     "0.002941": "dJ/dW1 (backward table, remarks)", "0.003088": "dJ/dW1 (backward table, remarks)",
     "0.004705": "dJ/dW1 (backward table, remarks)", "0.004941": "dJ/dW1 (backward table, remarks)",
     "0.005881": "dJ/dz2, dJ/db1 (backward table)", "0.006176": "dJ/dz2, dJ/db1 (backward table)",
-    "0.003": "XOR final loss bound (XOR test)",
+    "0.003": "XOR final loss bound, hidden code within 0.003 (XOR, plateau tests)",
     "0.0065": "Err5 (3-2-1 errors, update table)", "0.0087": "Err4 (3-2-1 errors, update table)",
     "0.020": "the notes' literal i6 (slip test)",
     "0.03155": "dJ/dW2 (backward table)", "0.03587": "dJ/dW2 (backward table)",
@@ -471,22 +650,23 @@ INVENTORY = {
     "0.668": "1 - o4 (3-2-1 errors)", "0.67": "initial XOR loss (XOR test)",
     "0.7": "W1 (given data), i4 = -0.7 (3-2-1 forward test)", "0.7130": "a2 (forward table)",
     "0.739": "the notes' rounded yhat (remarks test)", "0.7391": "yhat (forward table, widget test)",
-    "0.8": "x2 (given data)", "0.8814": "the neuron's sum (neuron test)", "0.9": "eta (given data)",
+    "0.8": "x2 (given data)", "0.8814": "the neuron's sum (neuron test)", "0.9": "eta (given data, sign-slip test)",
     "0.91": "z2 (forward table)", "1": "targets, seeds, gradients 1, points, layer numbers (various tests)",
     "1.0414": "z3 (forward table)", "1.5": "do/dx1 (neuron test)",
-    "2": "inputs, 2a, 2h, 2P, layer sizes, points, powers (various tests)",
-    "3": "graph values, a = 3, inputs 3 (graph, Value, widget tests)",
-    "4": "df/dq = -4, 2-4-1, 4 samples, exercise and section 4 (graph, XOR tests)",
+    "2": "inputs, 2a, 2h, 2P, layer sizes, points, powers, factor 2, ln 2, 2 units (various tests)",
+    "3": "graph values, a = 3, inputs 3, 3P, 2P / 3 (graph, Value, widget, written answer tests)",
+    "4": "df/dq = -4, 2-4-1, 4 samples, exercise and section 4, 10^{-4} (graph, XOR, CS231n tests)",
     "5": "y = 5, 10^{-5}, exercise/section 5 (graph, gradient checking tests)",
     "6": "2a = 6, 10^6 (Value, written answer tests), section 6, exercise 6",
     "7": "10^{-7} threshold, exercise/section 7 (gradient checking tests)",
     "8": "10^{-8} floor, float64, exercise/section 8 (gradient checking tests)",
-    "9": "exercise 9 (headings test)", "10": "powers of ten (gradient checking, written answer tests)",
+    "9": "exercise 9, 2^9 (headings, memoization tests)",
+    "10": "powers of ten, 10 layers, 10-layer network (gradient checking, written answer, memoization tests)",
     "12": "f = -12 (graph test), 10^{12} (written answer test)",
     "14": "w_{14} (update table)", "15": "w_{15} (update table)", "16": "10^{-16} (float64 test)",
-    "24": "w_{24} (update table)", "25": "w_{25} (update table)", "34": "w_{34} (update table)",
+    "24": "w_{24} (update table)", "25": "w_{25} (update table), F_25 (memoization test)", "34": "w_{34} (update table)",
     "35": "w_{35} (update table)", "46": "w_{46} (update table)", "56": "w_{56} (update table)",
-    "64": "float64 (float64 test)", "100": "gradient of size 100 (relative error test)",
+    "64": "float64 (float64 test)", "100": "gradient of size 100, 100 times longer, 100 000 (relative error, plateau tests)",
     "1000": "XOR epochs (XOR test)",
 }
 

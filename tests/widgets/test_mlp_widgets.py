@@ -16,6 +16,7 @@ from widget_support import png, pixels, full_redraw
     ("sigmoid", "name", "relu"),
     ("sigmoid", "name", "softmax"),
     ("elu", "alpha", 0.4),
+    ("leaky_relu", "fit", True),
     ("leaky_relu", "alpha", 0.3),
     ("swish", "beta", 2.5),
 ])
@@ -77,8 +78,11 @@ def test_is_the_two_class_softmax_shown_as_the_sigmoid():
     ("relu", {}, "[0, ∞)", [(-6.0, 0.0)]),  # slope 0 for z <= 0 (the kink counts as 0)
     ("identity", {}, "(−∞, ∞)", []),
     ("step", {}, "{0, 1}", [(-6.0, 6.0)]),
-    ("elu", {"alpha": 0.5}, "(−α, ∞) = (−0.50, ∞)", [(-6.0, -2.31)]),  # 0.5 e^z < 0.05 for z < ln 0.1
-    ("gelu", {}, "[−0.17, ∞)", [(-6.0, -2.35), (-0.88, -0.65)]),
+    ("elu", {"alpha": 0.5}, "(−α, ∞) = (−0.5, ∞)", [(-6.0, -2.31)]),  # 0.5 e^z < 0.05 for z < ln 0.1
+    ("elu", {"alpha": 1.0}, "(−α, ∞) = (−1, ∞)", [(-6.0, -3.0)]),  # e^z < 0.05 for z < ln 0.05 = -3.0
+    # the slope also passes through 0 at GELU's minimum (near z = -0.75): the curve turns there, not saturated
+    ("gelu", {}, "[−0.17, ∞)", [(-6.0, -2.35)]),
+    ("swish", {"beta": 1.0}, "[−0.28, ∞)", [(-6.0, -4.09)]),
 ])
 def test_does_describe_give_the_range_and_the_saturated_stretches(name, kwargs, range_text, saturated):
     """Are the range and the stretches with |f'| < 0.05 the ones the explorer prints?"""
@@ -87,6 +91,70 @@ def test_does_describe_give_the_range_and_the_saturated_stretches(name, kwargs, 
     assert len(info["saturated"]) == len(saturated)
     for (a, b), (a0, b0) in zip(info["saturated"], saturated):
         assert a == pytest.approx(a0, abs=0.011) and b == pytest.approx(b0, abs=0.011)
+
+
+def test_is_only_a_flat_tail_shaded_never_a_turning_point():
+    """For every function and parameter, each shaded stretch reaches an end of [-6, 6], and |f'| < 0.05 all along it."""
+    from nnlib.widgets.activations import PARAMETERS, RANGES
+
+    z = np.linspace(-6, 6, 1201)
+    for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "gelu", "softplus", "swish", "softsign", "softmax"):
+        values = np.linspace(*RANGES[name], 7) if name in PARAMETERS else [None]
+        for v in values:
+            kwargs = {} if v is None else {PARAMETERS[name][0]: float(v)}
+            info = describe(name, **kwargs)
+            _, df = curves(name, **kwargs)
+            for a, b in info["saturated"]:
+                assert a <= -6.0 or b >= 6.0, (name, kwargs, a, b)
+                inside = (z >= a) & (z <= b)
+                assert np.all(np.abs(df[inside]) < 0.05)
+
+
+def test_do_the_axes_stay_put_while_a_slider_moves():
+    """Leaky ReLU at alpha = 0.01, 0.5 and 1 is drawn on the same axes (so the pictures differ); 'fit axes' zooms."""
+    w = ActivationExplorer(name="leaky_relu")
+    limits, frames = set(), []
+    for alpha in (0.01, 0.5, 1.0):
+        w.controls["alpha"].value = alpha
+        limits.add((w.ax_f.get_ylim(), w.ax_d.get_ylim()))
+        frames.append(png(w))
+        f_lo, f_hi = w.ax_f.get_ylim()
+        assert f_lo <= w.f.min() and w.f.max() <= f_hi  # the whole curve is on the axes
+    assert len(limits) == 1 and len(set(frames)) == 3
+    np.testing.assert_array_equal(pixels(png(w)), full_redraw(w))
+    w.controls["alpha"].value = 0.01
+    fixed = w.ax_f.get_ylim()
+    w.controls["fit"].value = True
+    assert w.ax_f.get_ylim() != fixed and w.ax_f.get_ylim()[0] > fixed[0]  # zoomed in on the nearly flat left half
+    np.testing.assert_array_equal(pixels(png(w)), full_redraw(w))
+
+
+@pytest.mark.parametrize("name, lo, hi, default", [("leaky_relu", 0.0, 1.0, 0.01), ("elu", 0.1, 2.0, 1.0),
+                                                   ("swish", 0.1, 5.0, 1.0)])
+def test_does_each_function_get_a_sensible_parameter_range(name, lo, hi, default):
+    """Leaky ReLU's alpha runs 0-1, ELU's 0.1-2, swish's beta 0.1-5, whichever function was shown before."""
+    for start in ("sigmoid", "leaky_relu", "elu", "swish"):
+        w = ActivationExplorer(name=start)
+        w.controls["name"].value = name
+        slider = w.controls["beta" if name == "swish" else "alpha"]
+        assert (slider.min, slider.max, slider.value) == (lo, hi, default)
+
+
+def test_is_elus_range_printed_without_minus_zero():
+    """At the smallest alpha the range reads (−0.1, ∞); no "−0.00" at any alpha the slider offers."""
+    w = ActivationExplorer(name="elu")
+    w.controls["alpha"].value = w.controls["alpha"].min
+    assert w.info["range"] == "(−α, ∞) = (−0.1, ∞)"
+    for alpha in np.linspace(0.1, 2.0, 20):
+        assert "−0.00" not in describe("elu", alpha=float(alpha))["range"]
+        assert "−0)" not in describe("elu", alpha=float(alpha))["range"]
+
+
+def test_are_the_titles_mathtext():
+    """The figure's formulas are typeset (mathtext), not ASCII such as e^z."""
+    w = ActivationExplorer(name="elu")
+    assert "$" in w.ax_f.get_title() and "e^z" not in w.ax_f.get_title()
+    assert r"\alpha e^{z}" in w.ax_d.get_title()
 
 
 def test_does_the_status_line_state_formula_range_and_saturation():
