@@ -24,6 +24,8 @@ STAGES = {
     "release": "nbgrader generate_assignment into a throwaway copy of the course",
     "samples": "writing six sample submissions: full, partial, stub, broken file, hostile (loops forever, "
                "ignores interrupts), tamperer (rebinds check)",
+    "grade": "recording the chapter in the gradebook (skipped when unchanged), checking the submissions, "
+             "starting one warm sandbox per job",
     "autograde": "nbgrader runs every notebook in its sandbox",
     "re-check": "each graded notebook again in a fresh sandbox, judged by the grader",
     "feedback": "nbgrader generate_feedback: one HTML page per student",
@@ -88,6 +90,7 @@ def cmd_grade(args) -> int:
     stage = StagePrinter(started, {"autograde": f"nbgrader runs every notebook ({jobs} parallel "
                                                 f"job{'s' if jobs != 1 else ''}, each in its sandbox)"})
     submissions = Path(args.submissions)
+    stage("grade")
     results = grade(course, submissions, args.chapter, jobs=jobs, timeout=args.timeout,
                     progress=not args.quiet, sandbox=not args.no_sandbox, limits=_limits(args),
                     on_stage=stage, accept=args.accept or ())
@@ -138,6 +141,7 @@ def cmd_demo(args) -> int:
     release(course, [chapter])
     stage("samples")
     write_samples(course, chapter, target / "submissions")
+    stage("grade")
     results = grade(course, target / "submissions", chapter, jobs=jobs, timeout=args.timeout,
                     sandbox=not args.no_sandbox, limits=_limits(args), on_stage=stage)
     stage("reports")

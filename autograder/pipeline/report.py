@@ -37,6 +37,8 @@ from matplotlib.figure import Figure
 from autograder.pipeline import record
 from autograder.pipeline.grade import StudentResult
 
+_NAMES_SHOWN = 8  # students named in one line of the terminal's to-do list
+STATUS_WIDTH = 110  # characters of a status the terminal table shows (grades.csv has all of it)
 FORMGRADER = "nbgrader's formgrader: `.venv/bin/jupyter lab` from the repository root, menu Nbgrader → Formgrader"
 
 
@@ -330,8 +332,13 @@ def table(results: list[StudentResult], written: Collection[str] | None = None) 
         p = points(r, hand, top)
         auto = f"{p.auto:g} / {p.auto_max:g}"
         extra = f"  ({r.note})" if r.note else ""
-        lines.append(f"{r.student:<{width}}  {auto:>10}  {_written_cell(r, p):<9}  {r.status}{extra}")
+        lines.append(f"{r.student:<{width}}  {auto:>10}  {_written_cell(r, p):<9}  {_shorten(r.status)}{extra}")
     return "\n".join(lines)
+
+
+def _shorten(status: str, limit: int = STATUS_WIDTH) -> str:
+    """A status cut to one terminal line; the CSV and the summary keep it whole."""
+    return status if len(status) <= limit else status[: limit - 1].rstrip() + "…"
 
 
 def _written_cell(result: StudentResult, p: Points) -> str:
@@ -350,14 +357,16 @@ def to_do(results: list[StudentResult], chapter: str, sources: Mapping[str, str]
     lines = []
     waiting = [r.student for r in results if kind(r) != "failed" and points(r, hand).pending]
     if waiting:
-        lines.append(f"written answers to grade by hand ({len(waiting)}): {', '.join(waiting)} — in {FORMGRADER}")
+        names = ", ".join(waiting[:_NAMES_SHOWN]) + (", …" if len(waiting) > _NAMES_SHOWN else "")
+        lines.append(f"written answers to grade by hand ({len(waiting)}): {names} — in {FORMGRADER}")
     for r in results:
         if kind(r) == "review":
             lines.append(f"awaiting your review: {r.student} — accept its score with: "
                          f"{accept_command(r.student, chapter, (sources or {}).get(r.student, ''))}")
     flagged = [r.student for r in results if kind(r) == "flagged"]
     if flagged:
-        lines.append(f"flagged (the re-check's score counts): {', '.join(flagged)}")
+        names = ", ".join(flagged[:_NAMES_SHOWN]) + (", …" if len(flagged) > _NAMES_SHOWN else "")
+        lines.append(f"flagged, the re-check's score counts ({len(flagged)}): {names} — see the summary")
     return lines
 
 

@@ -8,8 +8,9 @@ partly passed or failed with the check's first message, or not attempted
 The score is the one grading gives for the visible cases: each test cell's
 ``check("name", func)`` is run as ``run_check`` and scored with
 ``CheckResult.score(points)``, the rule the graded call and the re-check use
-(partial credit, capped while an essential case fails), never a copy of it.  Hidden checks run only at grading, so a visible pass is a good
-sign, not a guarantee; the report says so.
+(partial credit, capped while an essential case fails), never a copy of
+it.  Hidden checks run only at grading, so a visible pass is a good sign,
+not a guarantee; the report says so.
 
 Errors in other cells are named by where a student sees them (the exercise
 of an answer cell, or the heading above the cell), and an error raised

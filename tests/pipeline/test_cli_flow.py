@@ -8,8 +8,11 @@ holding everybody, each student's newest grading winning, and plain
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
+import re
 import os
 import subprocess
 import sys
@@ -65,7 +68,9 @@ def flow(repo_course, tmp_path_factory):
     cwd = os.getcwd()
     os.chdir(course.root)  # nncourse finds the course from the working directory, as an instructor runs it
     try:
-        assert nncourse(["grade", str(first), "--chapter", CH, "--jobs", "2", "--timeout", "10", "--quiet"]) == 0
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            assert nncourse(["grade", str(first), "--chapter", CH, "--jobs", "2", "--timeout", "10", "--quiet"]) == 0
         log_a = (course.grading / "logs" / f"autograde-{CH}.log").read_text()
         reports = course.grading / "reports" / CH
         rows_a = _rows(reports)
@@ -77,8 +82,8 @@ def flow(repo_course, tmp_path_factory):
         rows_c = _rows(reports)
     finally:
         os.chdir(cwd)
-    return {"course": course, "reports": reports, "log_a": log_a, "a": rows_a, "b": rows_b, "c": rows_c,
-            "summary_b": summary_b}
+    return {"course": course, "reports": reports, "log_a": log_a, "printed_a": printed.getvalue(),
+            "a": rows_a, "b": rows_b, "c": rows_c, "summary_b": summary_b}
 
 
 def test_a_second_grading_merges_into_the_chapter_reports(flow):
@@ -138,3 +143,11 @@ def test_plain_nbgrader_export_writes_under_grading(flow):
     with open(course.grading / "grades.csv", newline="") as f:
         exported = {row["student_id"] for row in csv.DictReader(f)}
     assert {"ada", "bob", "eve"} <= exported
+
+
+def test_grade_says_which_stage_it_is_in(flow):
+    """Does `nncourse grade` print each stage as it starts, with the time so far, then the table?"""
+    out = flow["printed_a"]
+    stages = [line.split("] ", 1)[1].split(":")[0] for line in out.splitlines() if re.match(r"\[ *\d+ s\] ", line)]
+    assert stages == ["grade", "autograde", "re-check", "feedback", "reports"]
+    assert out.index("] reports:") < out.index("\nstudent ") < out.index("\ngrades:")

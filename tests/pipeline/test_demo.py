@@ -16,7 +16,7 @@ def test_demo_grades_the_bundled_samples(tmp_path, capsys):
     assert nncourse(["demo", "--dir", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     stages = [line.split("] ", 1)[1].split(":")[0] for line in out.splitlines() if re.match(r"\[ *\d+ s\] ", line)]
-    assert stages == ["release", "samples", "autograde", "re-check", "feedback", "reports"]
+    assert stages == ["release", "samples", "grade", "autograde", "re-check", "feedback", "reports"]
     reports = tmp_path / "demo" / "grading" / "reports" / "01_perceptron"
     with open(reports / "grades.csv", newline="") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}

@@ -121,3 +121,13 @@ def test_a_damaged_record_is_a_clear_error(tmp_path):
     (tmp_path / record.FILE_NAME).write_text("[1, 2]")
     with pytest.raises(CourseError, match=r"results\.json is not an nncourse grading record \(expected JSON"):
         record.load(tmp_path)
+
+
+def test_terminal_lines_stay_readable_for_a_big_class():
+    """Are long statuses cut in the terminal (not the CSV) and long name lists ended with an ellipsis?"""
+    class_ = [_result(f"s{i:02d}", auto=FULL) for i in range(12)]
+    class_.append(_result("tam", "flagged: " + "a cell of the notebook rebinds `check`; " * 10))
+    todo = to_do(class_, CH, {}, WRITTEN)[0]
+    assert "(13): s00, s01, s02, s03, s04, s05, s06, s07, …" in todo
+    tam = next(line for line in table(class_, WRITTEN).splitlines() if line.startswith("tam"))
+    assert tam.endswith("…") and len(tam) < 160
