@@ -179,6 +179,9 @@ def voila_env(hide=(), dpi: int = LECTURE_DPI) -> dict:
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(STATIC), env.get("JUPYTER_PATH", "")) if p)
     env["NNCOURSE_HIDE"] = ",".join(hide)
     env["NNCOURSE_DPI"] = str(int(dpi))
+    # Projectors have a devicePixelRatio of 1: PNGs at 1 pixel per CSS pixel (nnlib/widgets/_layout.py);
+    # a lecturer on a HiDPI screen may set NNCOURSE_PIXEL_RATIO=2 (sharper, slower frames).
+    env.setdefault("NNCOURSE_PIXEL_RATIO", "1")
     env.pop("NBGRADER_EXECUTION", None)  # with it set, widgets draw nothing
     return env
 

@@ -14,12 +14,15 @@ hang grading (nbgrader issue #1359).
 from __future__ import annotations
 
 import copy
-import io
 import os
+from contextlib import contextmanager
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from nnlib.widgets import _layout
+from nnlib.widgets._png import encode_rgba
 
 
 def grading() -> bool:
@@ -34,23 +37,66 @@ def lecture_hide() -> set[str]:
 
 
 def lecture_dpi(default: int = 96) -> int:
-    """Figure resolution: ``NNCOURSE_DPI`` (sharper, larger figures on a projector), else ``default``."""
-    return int(os.environ.get("NNCOURSE_DPI") or default)
+    """CSS pixels per figure inch: ``NNCOURSE_DPI`` (larger figures on a projector), else ``default``."""
+    return _layout.css_dpi(default)
 
 
 class FigureView:
-    """A Figure and the Image widget that shows it; call :meth:`refresh` after drawing."""
+    """A Figure and the Image widget that shows it at its natural CSS size (see ``_layout.py``).
 
-    def __init__(self, figsize=(6.0, 4.0), dpi: int | None = None):
-        self.figure = Figure(figsize=figsize, dpi=dpi or lecture_dpi(), layout="constrained")
+    The figure is drawn at ``css_dpi x pixel_ratio`` dots per inch and the
+    image is given the CSS width ``figsize x css_dpi``, so the PNG has
+    ``pixel_ratio`` device pixels per CSS pixel.  Each full draw records the
+    size of every text it draws (:meth:`recording_text`): the smallest sets
+    how far a narrow page may shrink the image, and both travel with the PNG
+    as ``tEXt`` chunks for the browser tests.
+    """
+
+    def __init__(self, figsize=(6.0, 4.0)):
+        self.css_dpi = lecture_dpi()
+        self.pixel_ratio = _layout.pixel_ratio()
+        self.figure = Figure(figsize=figsize, dpi=self.css_dpi * self.pixel_ratio, layout="constrained")
         FigureCanvasAgg(self.figure)  # attaches itself to the figure
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # natural CSS width, height: the PNG's pixels over the pixel ratio (so the two always agree)
+        self.css_size = tuple(px / self.pixel_ratio for px in self.figure.canvas.get_width_height())
+        self.text_px = (float("inf"), float("inf"))  # smallest, median text in CSS px (after a full draw)
+        self.name = "figure"  # the widget's class name, written into the PNG
+        self.image = widgets.Image(format="png", layout=widgets.Layout())
+        _layout.image_layout(self.image.layout, self.css_size[0], self.text_px[0])
+
+    @contextmanager
+    def recording_text(self):
+        """Record the size of every text drawn inside the block (a full draw of the figure)."""
+        renderer = self.figure.canvas.get_renderer()
+        draw_text, sizes = renderer.draw_text, []
+
+        def recording(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if s.strip():
+                sizes.append(prop.get_size_in_points())
+            return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+        renderer.draw_text = recording  # an instance attribute shadows the method for this draw only
+        try:
+            yield
+        finally:
+            del renderer.draw_text
+        if sizes:
+            self.text_px = _layout.text_sizes_px(sizes, self.css_dpi)
+            _layout.image_layout(self.image.layout, self.css_size[0], self.text_px[0])
+
+    def publish(self) -> None:
+        """Encode what the canvas holds as PNG and hand it to the Image widget."""
+        smallest, median = self.text_px
+        meta = {"nncourse-widget": self.name, "nncourse-css-size": f"{self.css_size[0]:g}x{self.css_size[1]:g}",
+                "nncourse-pixel-ratio": f"{self.pixel_ratio:g}",
+                "nncourse-text-px": f"min={smallest:.2f} median={median:.2f}"}
+        self.image.value = encode_rgba(self.figure.canvas.buffer_rgba(), text=meta)
 
     def refresh(self) -> None:
-        """Render the figure to PNG bytes and hand them to the Image widget."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
+        """Draw the whole figure and show it."""
+        with self.recording_text():
+            self.figure.canvas.draw()
+        self.publish()
 
 
 class ChapterWidget:
@@ -63,8 +109,11 @@ class ChapterWidget:
     names in ``NNCOURSE_HIDE`` are hidden too, in every widget that has them.
     """
 
+    controls_beside = False  # True: controls in a column left of the figure (see _layout.arrange)
+
     def __init__(self, figsize=(6.0, 4.0), hide=()):
         self.view = FigureView(figsize)
+        self.view.name = type(self).__name__
         self.controls: dict[str, widgets.Widget] = {}
         self.hidden_controls = set(hide)
         self.status = widgets.HTML()
@@ -91,10 +140,13 @@ class ChapterWidget:
 
     @property
     def widget(self) -> widgets.Widget:
-        """The assembled ipywidgets layout: controls above, figure, status line."""
+        """The assembled ipywidgets layout: controls (above, or beside with ``controls_beside``), figure, status.
+
+        Its children are ``[controls box, image, status]``; see :func:`nnlib.widgets._layout.arrange`.
+        """
         hidden = self.hidden_controls | lecture_hide()
         shown = [c for name, c in self.controls.items() if name not in hidden]
-        return widgets.VBox([widgets.HBox(shown, layout=widgets.Layout(flex_flow="row wrap")), self.view.image, self.status])
+        return _layout.arrange(shown, self.view.image, self.status, beside=self.controls_beside)
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -4,15 +4,12 @@ Clearing and redrawing a whole figure costs about 100 ms a frame on a 2-core
 machine, most of it in tick labels, legends and layout that never change
 while a slider moves.  :class:`BlittedWidget` renders those static parts once
 into a background and, per frame, draws only the moving artists on top of it
-before encoding the PNG: 10-30 ms a frame, fast enough for a projector.
+before encoding the PNG (``_png.py``).
 """
 from __future__ import annotations
 
-import io
 import threading
 from contextlib import contextmanager
-
-from PIL import Image  # a matplotlib dependency
 
 from nnlib.widgets._base import ChapterWidget
 
@@ -88,15 +85,17 @@ class BlittedWidget(ChapterWidget):
         figure, canvas = self.view.figure, self.view.figure.canvas
         moving = self.moving()
         if self._background is None:
-            for artist in moving:
-                artist.set_animated(True)  # left out of canvas.draw(): drawn per frame below
-            canvas.draw()
-            self._background = canvas.copy_from_bbox(figure.bbox)
+            with self.view.recording_text():  # a full draw: every text of the figure is drawn once
+                for artist in moving:
+                    artist.set_animated(True)  # left out of canvas.draw(): drawn per frame below
+                canvas.draw()
+                self._background = canvas.copy_from_bbox(figure.bbox)
+                self._draw_moving(moving)
         else:
             canvas.restore_region(self._background)
+            self._draw_moving(moving)
+        self.view.publish()
+
+    def _draw_moving(self, moving) -> None:
         for artist in sorted(moving, key=lambda a: a.get_zorder()):  # the order a full draw uses
-            figure.draw_artist(artist)
-        buffer = io.BytesIO()
-        width, height = canvas.get_width_height()
-        Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(buffer, format="png")
-        self.view.image.value = buffer.getvalue()
+            self.view.figure.draw_artist(artist)

@@ -229,9 +229,8 @@ class ActivationExplorer(BlittedWidget):
     def __init__(self, name="sigmoid", alpha=None, beta=1.0, fit=False, hide=()):
         if name not in ACTIVATION_NAMES:
             raise ValueError(f"name must be one of {list(ACTIVATION_NAMES)}, got {name!r}")
-        super().__init__(figsize=(9.6, 3.6), hide=hide)
-        self.controls["name"] = widgets.Dropdown(options=list(ACTIVATION_NAMES), value=name, description="activation",
-                                                 layout=widgets.Layout(width="230px"))
+        super().__init__(figsize=(8.6, 3.3), hide=hide)
+        self.controls["name"] = widgets.Dropdown(options=list(ACTIVATION_NAMES), value=name, description="activation")
         start_alpha = alpha if alpha is not None else (PARAMETERS[name][1] if name in PARAMETERS else 0.01)
         alpha_range = RANGES[name] if name in ("leaky_relu", "elu") else RANGES["leaky_relu"]
         self.controls["alpha"] = widgets.FloatSlider(value=start_alpha, min=alpha_range[0], max=alpha_range[1],

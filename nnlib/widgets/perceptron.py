@@ -30,6 +30,7 @@ from nnlib.data import logic_gate
 from nnlib.perceptron import Perceptron, predict
 from nnlib.widgets._base import show
 from nnlib.widgets._blit import BlittedWidget
+from nnlib.widgets._layout import fit_control
 
 __all__ = ["DecisionLineExplorer", "TrainingPlayer", "decision_line_explorer", "training_player"]
 
@@ -159,8 +160,7 @@ class _GatePanel:
 
 def _gate_dropdown(gate: str) -> widgets.Dropdown:
     _gate_data(gate)  # a clear error for an unknown gate
-    return widgets.Dropdown(options=[(g.upper(), g) for g in GATES], value=gate, description="truth table",
-                            layout=widgets.Layout(width="200px"))
+    return widgets.Dropdown(options=[(g.upper(), g) for g in GATES], value=gate, description="truth table")
 
 
 class DecisionLineExplorer(BlittedWidget):
@@ -187,8 +187,10 @@ class DecisionLineExplorer(BlittedWidget):
         How many of them differ from the targets.
     """
 
+    controls_beside = True  # sliders left of the square: all of it fits a 1280 x 720 projector
+
     def __init__(self, gate="and", w1=0.5, w2=0.5, b=-0.25, hide=()):
-        super().__init__(figsize=(6.4, 4.0), hide=hide)
+        super().__init__(figsize=(5.2, 3.6), hide=hide)
         self.controls["gate"] = _gate_dropdown(gate)
         for name, value in (("w1", w1), ("w2", w2), ("b", b)):
             self.controls[name] = widgets.FloatSlider(value=value, min=-2.0, max=2.0, step=0.05, description=name,
@@ -257,13 +259,13 @@ class TrainingPlayer(BlittedWidget):
     """
 
     def __init__(self, gate="and", lr=0.1, max_epochs=20, train=None, hide=()):
-        super().__init__(figsize=(9.6, 4.0), hide=hide)
+        super().__init__(figsize=(8.6, 3.5), hide=hide)
         self.lr, self.max_epochs, self.train = float(lr), int(max_epochs), train
         self.controls["gate"] = _gate_dropdown(gate)
-        self.controls["step"] = widgets.Button(description="Step", icon="step-forward", layout=widgets.Layout(width="90px"))
+        self.controls["step"] = widgets.Button(description="Step", icon="step-forward")
         self.controls["play"] = widgets.Play(value=0, min=0, max=1, step=1, interval=700, description="play")
         self.controls["t"] = widgets.IntSlider(value=0, min=0, max=1, description="t", continuous_update=True)
-        self.controls["reset"] = widgets.Button(description="Reset", icon="undo", layout=widgets.Layout(width="90px"))
+        self.controls["reset"] = widgets.Button(description="Reset", icon="undo")
         # A kernel-side link rather than jslink: frames are drawn in the kernel
         # anyway, and this way Play also drives the slider without a browser.
         self._link = widgets.link((self.controls["play"], "value"), (self.controls["t"], "value"))
@@ -287,6 +289,7 @@ class TrainingPlayer(BlittedWidget):
             play.playing = False
             slider.value = 0  # also sets play.value through the link
             slider.max = play.max = len(self.run.history_)
+            fit_control(slider)  # a longer run needs a longer track (PX_PER_STEP)
             if self._built:
                 self._build_bars()
 
@@ -298,9 +301,9 @@ class TrainingPlayer(BlittedWidget):
             w, b, errors = self.train(self.X.copy(), self.t.copy(), lr=self.lr, max_epochs=self.max_epochs)
             w, b, errors = np.asarray(w, dtype=float).reshape(-1), float(b), [int(e) for e in errors]
         except NotImplementedError:
-            return f"ⓘ <code>{name}</code> is not implemented yet: showing nnlib's reference run."
+            return f"Note: <code>{name}</code> is not implemented yet: showing nnlib's reference run."
         except Exception as exc:  # a bug in the student's code must not break the widget
-            return f"ⓘ <code>{name}</code> raised {type(exc).__name__}: {exc} — showing nnlib's reference run."
+            return f"Note: <code>{name}</code> raised {type(exc).__name__}: {exc} — showing nnlib's reference run."
         run = self.run
         same = (w.shape == run.w_.shape and np.allclose(w, run.w_, rtol=0, atol=1e-9)
                 and abs(b - run.b_) <= 1e-9 and errors == run.errors_)

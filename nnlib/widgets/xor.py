@@ -129,7 +129,7 @@ class XorSpaceWarp(BlittedWidget):
     """
 
     def __init__(self, W=((1.0, 1.0), (1.0, 1.0)), c=(0.0, -1.0), w=(1.0, -2.0), b=0.0, forward=None, hide=()):
-        super().__init__(figsize=(11.5, 3.9), hide=hide)
+        super().__init__(figsize=(8.6, 3.3), hide=hide)
         W = np.asarray(W, dtype=float)
         if W.shape != (2, 2):
             raise ValueError(f"W must have shape (2, 2), got {W.shape}")
@@ -152,7 +152,7 @@ class XorSpaceWarp(BlittedWidget):
     @staticmethod
     def _slider(name, value):
         return widgets.FloatSlider(value=float(value), min=-2.0, max=2.0, step=0.05, description=name,
-                                   continuous_update=True, readout_format=".2f", layout=widgets.Layout(width="300px"))
+                                   continuous_update=True, readout_format=".2f")
 
     @property
     def weights(self):
@@ -207,16 +207,17 @@ class XorSpaceWarp(BlittedWidget):
                       for j, ls in ((1, "-"), (2, "--"))]
         self.in_points = self.ax_in.scatter(_POINTS[:, 0], _POINTS[:, 1], c=colors, s=140, edgecolors="#222222",
                                             zorder=4)
-        self.ax_in.legend(loc="upper right", fontsize=7.5, framealpha=0.85, handlelength=1.8)
+        self.ax_in.legend(loc="upper center", fontsize=9, framealpha=0.85, handlelength=1.8, borderaxespad=0.2)
 
         # hidden space: moving grid and points, static output line
         self.h_grid = LineCollection(_GRID, colors=COLORS["grid"], linewidths=0.8, zorder=1)
         self.ax_h.add_collection(self.h_grid)
         self.h_points = self.ax_h.scatter(_POINTS[:, 0], _POINTS[:, 1], c=colors, s=140, edgecolors="#222222", zorder=4)
-        self.h_labels = [self.ax_h.text(0, 0, "", fontsize=8, zorder=5, ha="left", va="bottom") for _ in range(4)]
+        self.h_labels = [self.ax_h.text(0, 0, "", fontsize=9, zorder=5, ha="left", va="bottom") for _ in range(4)]
         self.out_line = self.ax_h.plot([], [], color=COLORS["line"], lw=1.5, ls="--", zorder=2)[0]
-        self.ax_h.plot([], [], color=COLORS["line"], lw=1.5, ls="--", label=f"output boundary w·h + b = {THRESHOLD}")
-        self.ax_h.legend(loc="upper left", fontsize=7.5, framealpha=0.85, handlelength=1.8)
+        # two lines: at a legible 9 pt one line is wider than the panel
+        self.ax_h.plot([], [], color=COLORS["line"], lw=1.5, ls="--", label=f"output boundary\nw·h + b = {THRESHOLD}")
+        self.ax_h.legend(loc="upper left", fontsize=9, framealpha=0.85, handlelength=1.8)
         self._h_limits = None
 
         # decision regions: moving image, static points
@@ -293,7 +294,8 @@ class XorSpaceWarp(BlittedWidget):
         wrong = self.predictions != _TARGETS
         self.wrong.set_offsets(_POINTS[wrong].reshape(-1, 2))
         n_wrong = int(wrong.sum())
-        self.ax_out.set_title(f"decision regions: y > {THRESHOLD} · "
+        # The verdict on a line of its own: one line is wider than the panel in an 8.6-inch figure.
+        self.ax_out.set_title(f"decision regions: y > {THRESHOLD}\n"
                               + ("XOR solved" if n_wrong == 0 else f"{n_wrong} wrong"), fontsize=10.5,
                               color="#1a7f37" if n_wrong == 0 else "#d62728")
         rows = " &nbsp;·&nbsp; ".join(
