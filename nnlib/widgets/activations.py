@@ -37,6 +37,7 @@ from nnlib import activations as act
 from nnlib.mlp import ACTIVATION_NAMES
 from nnlib.widgets._base import show
 from nnlib.widgets._blit import BlittedWidget
+from nnlib.widgets._layout import fit_control
 
 __all__ = ["ActivationExplorer", "activation_explorer", "SATURATION", "describe"]
 
@@ -88,7 +89,9 @@ TITLES = {
     "softplus": (r"$f(z) = \ln(1 + e^{z})$", r"$f\,'(z) = \sigma(z)$"),
     "swish": (r"$f(z) = z\,\sigma(\beta z)$", r"$f\,'(z) = s + \beta z\,s\,(1 - s)$,  $s = \sigma(\beta z)$"),
     "softsign": (r"$f(z) = z\,/\,(1 + |z|)$", r"$f\,'(z) = 1\,/\,(1 + |z|)^2$"),
-    "softmax": (r"$p_1 = e^{z_1} / \sum_j e^{z_j}$ for the row $(z, 0)$", r"$\partial p_1 / \partial z_1 = p_1 (1 - p_1)$"),
+    # \Sigma rather than \sum: an inline \sum with a subscript is taller than the other titles, and the
+    # figure's layout is computed once, for the first function shown
+    "softmax": (r"$p_1 = e^{z_1} / \Sigma_j\, e^{z_j}$ for the row $(z, 0)$", r"$\partial p_1 / \partial z_1 = p_1 (1 - p_1)$"),
 }
 
 
@@ -259,6 +262,7 @@ class ActivationExplorer(BlittedWidget):
             if name in PARAMETERS:
                 param, default = PARAMETERS[name]
                 _set_range(self.controls[param], *RANGES[name], default)
+                fit_control(self.controls[param])  # another range, another number of steps: another track length
             self._show_parameters(name)
 
     @property

@@ -10,7 +10,9 @@ the current ``h`` marked and the usual thresholds drawn:
 - 1e-7 to 1e-5: suspicious for a smooth function, normal near a kink;
 - above 1e-5: look for a bug (above 1e-3 there almost surely is one).
 
-The entry with the largest relative error is ringed in red.
+The entry with the largest relative error is ringed in red.  Each
+threshold's label sits on the side of its line that it speaks of, at the
+first place from the left where the layer's curve does not cross it.
 
 The curve is a V.  For large h the centred difference's own error (of order
 h^2 times the third derivative) dominates; for tiny h, rounding does: f is
@@ -34,6 +36,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from nnlib.gradcheck import numerical_gradient, relative_error
 from nnlib.layers import Activation, Dense
 from nnlib.widgets._base import show
+from nnlib.widgets._geometry import hits_segment
 from nnlib.widgets._blit import BlittedWidget
 
 __all__ = ["LAYERS", "H_GRID", "GradcheckPanel", "gradcheck_panel", "layer_gradients"]
@@ -46,7 +49,8 @@ LAYERS = {
     "Activation relu": lambda: Activation("relu"),
 }
 H_GRID = np.logspace(-10, -1, 37)  # the curve on the right: 4 points per decade
-THRESHOLDS = ((1e-7, "1e-7: correct"), (1e-5, "1e-5: look for a bug"))
+# (level, label, side of the dashed line the label sits on: the side it speaks of)
+THRESHOLDS = ((1e-7, "below 1e-7:\ncorrect", -1), (1e-5, "above 1e-5:\nlook for a bug", 1))
 
 
 def _inputs(name: str) -> np.ndarray:
@@ -102,7 +106,7 @@ class GradcheckPanel(BlittedWidget):
     """
 
     def __init__(self, layer="Dense (3 -> 2)", h=1e-5, hide=()):
-        super().__init__(figsize=(9.0, 3.9), hide=hide)
+        super().__init__(figsize=(8.6, 3.5), hide=hide)
         if layer not in LAYERS:
             raise ValueError(f"layer must be one of {list(LAYERS)}, got {layer!r}")
         self.controls["layer"] = widgets.Dropdown(options=list(LAYERS), value=layer, description="layer")
@@ -131,9 +135,12 @@ class GradcheckPanel(BlittedWidget):
             axis.set_major_locator(FixedLocator(ticks))
             axis.set_major_formatter(FuncFormatter(_tick))
             axis.set_minor_locator(NullLocator())
-        for level, label in THRESHOLDS:
+        self._threshold_labels = []
+        for level, label, side in THRESHOLDS:
             ax.axhline(level, color="#d62728" if level > 1e-6 else "#2ca02c", lw=1, ls="--")
-            ax.text(H_GRID[0], level * 1.6, label, fontsize=8, color="#555555")
+            # placed where the curve leaves it alone once the layer is known (_place_threshold_labels)
+            self._threshold_labels.append((ax.text(H_GRID[0], level, label, fontsize=9, color="#555555",
+                                                   va="bottom" if side > 0 else "top"), level, side))
         (self._curve,) = ax.plot([], [], marker="o", ms=3, color="#444444")
         self._current = ax.axvline(1e-5, color="#1f77b4", lw=1.5)
         (self._current_point,) = ax.plot([], [], "o", ms=9, color="#1f77b4")
@@ -144,6 +151,31 @@ class GradcheckPanel(BlittedWidget):
     def moving(self) -> list:
         return [self._points, self._worst, self._current, self._current_point, self._title]
 
+    def _place_threshold_labels(self, curve) -> None:
+        """Put each threshold label just beside its line, at the leftmost h where the curve does not cross it."""
+        ax = self._ax_curve
+        renderer = self.view.figure.canvas.get_renderer()
+        points = ax.transData.transform(np.column_stack([H_GRID, np.maximum(curve, 1e-13)]))  # the curve, in pixels
+        inside = ax.get_window_extent(renderer)
+        pad = 2.0 * self.view.figure.dpi / 72  # 2 points around the text
+        gap = 10 ** (pad / max(inside.height, 1.0) * 13 / 2)  # about 1 point, as a factor on the log axis
+        placed = []
+        for text, level, side in self._threshold_labels:
+            y = level * gap if side > 0 else level / gap
+            best = None
+            for x in H_GRID[:-4] * 1.5:  # left to right; the last decades hold the steepest part of the curves
+                text.set_position((x, y))
+                box = text.get_window_extent(renderer)
+                clear = (not _crosses(box.padded(pad), points) and inside.x0 <= box.x0 and box.x1 <= inside.x1
+                         and not any(box.padded(pad).overlaps(other) for other in placed))
+                if clear:
+                    best = (x, box)
+                    break
+                best = best or (x, box)
+            text.set_position((best[0], y))
+            placed.append(text.get_window_extent(renderer))
+        self.threshold_boxes = placed  # display boxes of the two labels (the tests check the curve against them)
+
     def draw(self) -> None:
         name, h = self.controls["layer"].value, float(self.controls["h"].value)
         if name not in self._curves:  # ~40 ms once per layer, then cached
@@ -151,6 +183,7 @@ class GradcheckPanel(BlittedWidget):
         if name != self._layer_drawn:  # new curve and scatter limits: the background changes
             self.invalidate()
             self._layer_drawn = name
+            self._place_threshold_labels(self._curves[name])
         self.curve = self._curves[name]
         analytic, numerical = layer_gradients(name, h)
         a = np.concatenate([analytic[k].ravel() for k in analytic])  # every gradient entry
@@ -186,6 +219,11 @@ class GradcheckPanel(BlittedWidget):
         elif self.error > 1e-7 and h < 1e-8:
             note = "Tiny h: rounding dominates: f is known to about 1e-16 of its size, and dividing by 2h magnifies that."
         self.status.value = f"<small>{note}</small>"
+
+
+def _crosses(box, points) -> bool:
+    """Does the polyline through ``points`` (display coordinates) pass through ``box``?"""
+    return any(hits_segment(box, a, b) for a, b in zip(points[:-1], points[1:]))
 
 
 def gradcheck_panel(**kwargs):

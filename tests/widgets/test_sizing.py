@@ -187,10 +187,10 @@ def test_lecture_view_scale_keeps_text_large(cls, monkeypatch):
     assert Image.open(io.BytesIO(bytes(view.image.value))).size == tuple(round(x) for x in view.css_size)
 
 
-# Known, left to the activation explorer's own code: its layout is computed once, for the first
-# function's titles, and softmax's mathtext title (a sum with a subscript) is taller and leaves the
-# figure at the top.  strict: the day it is fixed, this mark fails and must go.
-KNOWN_CUT = {"ActivationExplorer": "softmax's mathtext title sticks out above the figure (layout made for sigmoid)"}
+# Widgets known to draw text outside the figure, with the reason (none at present: the activation
+# explorer's softmax title, once taller than the others, now writes its sum as \Sigma_j).  strict: the
+# day one is fixed, its mark fails and must go.
+KNOWN_CUT: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("cls", [pytest.param(cls, marks=pytest.mark.xfail(reason=KNOWN_CUT[cls.__name__], strict=True))
