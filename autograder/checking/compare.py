@@ -155,7 +155,7 @@ def _compare_array(expected, received, rtol, check_dtype, part):
         return Mismatch("shape", part, f"returned shape {received.shape}, expected {expected.shape}")
     if not _is_numeric_dtype(received.dtype):
         return Mismatch("dtype", part, f"returned an array of dtype {received.dtype}, expected {expected.dtype}")
-    if check_dtype and received.dtype != expected.dtype:
+    if check_dtype and received.dtype != expected.dtype and not _extended(expected.dtype, received.dtype):
         return Mismatch("dtype", part, f"returned dtype {received.dtype}, expected {expected.dtype}")
     if np.float32 in (expected.dtype, received.dtype):
         rtol = max(rtol, FLOAT32_RTOL)
@@ -220,6 +220,16 @@ def _is_bool(value) -> bool:
 def _is_number(value) -> bool:
     return isinstance(value, (numbers.Number, np.number, np.bool_)) or (
         isinstance(value, np.ndarray) and value.ndim == 0 and _is_numeric_dtype(value.dtype))
+
+
+def _extended(expected: np.dtype, received: np.dtype) -> bool:
+    """Extended precision (``longdouble``) where float64 is expected: more digits, nothing lost.
+
+    float32 is the caller's choice to save memory and time, so a float32
+    input must give float32; float64 is only the default, and a student who
+    computes in ``np.longdouble`` has made the answer more exact, not wrong.
+    """
+    return expected == np.float64 and received.kind == "f" and received.itemsize > expected.itemsize
 
 
 def _is_numeric_dtype(dtype) -> bool:

@@ -138,3 +138,21 @@ def test_does_a_failure_on_a_network_show_its_caches_readably():
     assert "caches = a list of 2 tuples:" in report
     assert "[0][0] = [[0.5, 0.8]]  (shape (1, 2))" in report
     assert "array(" not in report
+
+
+def test_extended_precision_is_accepted_where_float64_is_expected_but_not_float64_for_float32():
+    """Does np.longdouble pass every float64 case, while float32 in must still give float32 out?"""
+    def sigmoid_longdouble(z):
+        z = np.asarray(z, dtype=np.longdouble)
+        return 1 / (1 + np.exp(-z))
+
+    def sigmoid_upcast(z):
+        z = np.asarray(z, dtype=np.float64)
+        return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
+
+    longdouble = run_check("mlp.sigmoid", sigmoid_longdouble, hidden=True)
+    assert [f.case.startswith("float32") for f in longdouble.failures] == [True]  # float32 in, float128 out
+    upcast = run_check("mlp.sigmoid", sigmoid_upcast, hidden=True)
+    assert [f.kind for f in upcast.failures] == ["dtype"]
+    assert "returned dtype float64, expected float32" in upcast.failures[0].message
+    assert upcast.passed == longdouble.passed == upcast.total - 1

@@ -140,12 +140,12 @@ def test_partial_gets_exactly_the_points_of_its_answers(graded):
 
 
 def test_partial_credit_inside_one_cell_equals_the_fraction_of_checks_passed(graded):
-    """Is a buggy `step` (>= instead of >) given points x passed/total, as the engine computes it?"""
+    """Is a buggy `step` (>= instead of >) given the engine's partial credit (essential cases capping it)?"""
     namespace = {}
     exec(BUGGY_STEP, namespace)
     result = run_check(get_spec("perceptron.step"), namespace["step"], hidden=True)
     assert 0 < result.passed < result.total
-    expected_step = round(1 * result.passed / result.total, 2)
+    expected_step = result.score(1)  # points x passed / total, capped while an essential case fails
     buggy = graded["results"]["buggy_step"]
     assert buggy.exercises[f"{CH}-step_test"][0] == pytest.approx(expected_step)
     # later exercises call the student's own step, so they may lose points too; the total is their sum

@@ -54,8 +54,8 @@ def _class_01(course):
     habits = {
         # a helper in a cell of its own, used by two answers
         "own_helper_cell": _answer(_answer(_own_cell(full, f"{ch}-setup",
-                                                     "def _fire(z):\n    return (np.asarray(z, dtype=float) > 0)"
-                                                     ".astype(float)\n"),
+                                                     "def _fire(z):\n    z = np.asarray(z)\n"
+                                                     "    return (z > 0).astype(np.result_type(z, 1.0))\n"),
                                            f"{ch}-step", step_with_helper),
                                    f"{ch}-perceptron_update", update.replace("step(", "_fire(")),
         # an import in a cell of its own, used in an answer
@@ -95,6 +95,10 @@ def _controls(ch, released, full):
     return {"tamperer": tamperer, "needs_the_shell": shell}
 
 
+LONGDOUBLE_SIGMOID = ("def sigmoid(z):\n    z = np.asarray(z, dtype=np.longdouble)\n    e = np.exp(-np.abs(z))\n"
+                      "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))\n")
+
+
 def _class_02(course):
     ch = "02_mlp_xor"
     released = nbformat.read(course.released_notebook(ch), as_version=4)
@@ -105,10 +109,7 @@ def _class_02(course):
         "timeit_after_def": _answer(full, f"{ch}-relu", answers[f"{ch}-relu"]
                                     + "\n%timeit relu(np.linspace(-1.0, 1.0, 5))\n"),
         # sigmoid in extended precision: returns float128
-        "longdouble_sigmoid": _answer(full, f"{ch}-sigmoid",
-                                      "def sigmoid(z):\n    z = np.asarray(z, dtype=np.longdouble)\n"
-                                      "    e = np.exp(-np.abs(z))\n"
-                                      "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))\n"),
+        "longdouble_sigmoid": _answer(full, f"{ch}-sigmoid", LONGDOUBLE_SIGMOID),
     }, _controls(ch, released, full)
 
 
@@ -130,12 +131,47 @@ def _autograded(result) -> float:
 
 
 def test_every_habit_gets_every_autograded_point_and_no_flag(graded):
-    """Does each honest habit keep full marks, status graded, no flag, no review?"""
+    """Does each honest habit keep full marks, status graded, no flag, no review?
+
+    One exception, by the dtype policy (docs/checks.md): the sigmoid computed
+    in np.longdouble returns float128 for a float32 input too, so sigmoid and
+    sigmoid_grad (which uses it) each lose their one float32 case, exactly
+    as the notebook's own check says; every float64 case passes.
+    """
     for student in graded["habits"]:
         result = graded["results"][student]
         assert result.status == "graded", f"{student}: {result.status}"
         assert result.flags == [], f"{student}: {result.flags}"
-        assert _autograded(result) == pytest.approx(graded["full"]), f"{student}: {result.exercises}"
+        lost = graded["full"] - _autograded(result)
+        if student == "longdouble_sigmoid":
+            lost -= _float32_losses(graded)
+        assert lost == pytest.approx(0), f"{student}: {result.exercises}"
+
+
+def _float32_losses(graded) -> float:
+    """What the longdouble sigmoid loses by the checks themselves: only float32 cases, under the course's secret."""
+    import os
+
+    from autograder import run_check
+    from autograder.pipeline.course import SECRET_ENV
+
+    namespace = {"np": __import__("numpy")}
+    exec(LONGDOUBLE_SIGMOID + _answer_source(graded, "sigmoid_grad"), namespace)
+    os.environ[SECRET_ENV] = graded["course"].case_secret()
+    try:
+        lost = 0.0
+        for name, points in (("sigmoid", 1.0), ("sigmoid_grad", 1.0)):
+            result = run_check(f"mlp.{name}", namespace[name], hidden=True)
+            assert all(f.case.startswith("float32") for f in result.failures), result.failures
+            lost += points - result.score(points)
+    finally:
+        os.environ.pop(SECRET_ENV)
+    assert 0 < lost < 0.5
+    return lost
+
+
+def _answer_source(graded, exercise):
+    return answer_sources(graded["course"], graded["chapter"])[f"{graded['chapter']}-{exercise}"]
 
 
 def test_the_tamperer_in_the_same_run_is_flagged(graded):
