@@ -26,6 +26,12 @@ class BlittedWidget(ChapterWidget):
     artists on top (matplotlib's "blitting").  Call :meth:`invalidate` after
     changing anything static, e.g. axis limits.
 
+    A background costs 50-100 ms to render (ticks, labels, legends; at 2 PNG
+    pixels per CSS pixel).  A subclass whose static parts take a few states
+    (a truth table, a layer) returns that state from :meth:`background_key`;
+    the background of each is then kept (the last ``KEPT_BACKGROUNDS``), and
+    coming back to a state restores it in ~1 ms instead of drawing it again.
+
     ``update()`` also skips a frame when :meth:`state` did not change, e.g.
     when a Play widget and the slider linked to it report the same step.
     It holds a lock: widget messages may be handled on a kernel subshell
@@ -37,10 +43,12 @@ class BlittedWidget(ChapterWidget):
     _last_state = None
     _holding = False
     _background = None
+    KEPT_BACKGROUNDS = 8  # each is a full RGBA copy of the canvas (2-5 MB)
 
     def __init__(self, figsize, hide=()):
         super().__init__(figsize=figsize, hide=hide)
         self._lock = threading.RLock()
+        self._kept: dict = {}  # background_key() -> rendered background, oldest first
 
     def build(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -60,8 +68,12 @@ class BlittedWidget(ChapterWidget):
         finally:
             self._holding = False
 
+    def background_key(self):
+        """What the static parts depend on (hashable), or None: not worth keeping backgrounds."""
+        return None
+
     def invalidate(self) -> None:
-        """Static parts changed: render the background again on the next frame."""
+        """Static parts changed: render the background again on the next frame (or reuse a kept one)."""
         self._background = None
 
     def update(self) -> None:
@@ -84,6 +96,9 @@ class BlittedWidget(ChapterWidget):
     def _render(self) -> None:
         figure, canvas = self.view.figure, self.view.figure.canvas
         moving = self.moving()
+        key = self.background_key() if self._background is None else None
+        if key is not None and key in self._kept:
+            self._background = self._kept[key]
         if self._background is None:
             with self.view.recording_text():  # a full draw: every text of the figure is drawn once
                 for artist in moving:
@@ -91,6 +106,10 @@ class BlittedWidget(ChapterWidget):
                 canvas.draw()
                 self._background = canvas.copy_from_bbox(figure.bbox)
                 self._draw_moving(moving)
+            if key is not None:
+                self._kept[key] = self._background
+                while len(self._kept) > self.KEPT_BACKGROUNDS:
+                    self._kept.pop(next(iter(self._kept)))
         else:
             canvas.restore_region(self._background)
             self._draw_moving(moving)

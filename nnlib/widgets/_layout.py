@@ -29,6 +29,7 @@ view's wide labels no longer squeeze number boxes to slivers.
 """
 from __future__ import annotations
 
+import functools
 import math
 import os
 
@@ -41,8 +42,8 @@ __all__ = ["TEXT_FLOOR_PX", "PX_PER_STEP", "css_dpi", "pixel_ratio", "text_sizes
 TEXT_FLOOR_PX = 12.0  # no figure text is ever shown smaller than this many CSS pixels
 PX_PER_STEP = 2.5  # slider track length per step
 TRACK_EM = 12  # shortest slider track, in em of the widget font
-CHAR_EM = 0.62  # width of an average character of the UI font (DejaVu Sans), in em; generous
-NUMBER_EM = 6.5  # a number box shows "-12.345" with room to spare
+TEXT_MARGIN = 1.15  # text measured with DejaVu Sans's metrics, times this (Chromium: up to 9 % wider, measured)
+NUMBER_EM = 6.0  # a number box shows "-12.345" (4.8 em with the margin) and its padding
 
 
 def css_dpi(default: int = 96) -> int:
@@ -85,8 +86,29 @@ def image_layout(layout: widgets.Layout, css_width: float, smallest_text_px: flo
 # ------------------------------------------------------------------ the controls
 
 
+@functools.lru_cache(maxsize=1)
+def _ui_font():
+    """DejaVu Sans, matplotlib's own font file: JupyterLab's UI font on Debian, and wider than most others."""
+    from matplotlib.font_manager import FontProperties, findfont
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(findfont(FontProperties(family="DejaVu Sans")))
+    font.set_size(100, 72)  # 100 px per em
+    return font
+
+
+@functools.lru_cache(maxsize=512)
+def text_em(text: str) -> float:
+    """Width of ``text`` in em of the UI font, with TEXT_MARGIN to spare (browsers lay text out a little wider)."""
+    if not text:
+        return 0.0
+    font = _ui_font()
+    font.set_text(text)
+    return round(font.get_width_height()[0] / 64 / 100 * TEXT_MARGIN + 0.3, 2)
+
+
 def _label_em(text: str) -> float:
-    return round(CHAR_EM * len(text) + 0.3, 2) if text else 0.0
+    return text_em(text)
 
 
 def slider_steps(control) -> int:
@@ -121,8 +143,8 @@ def fit_control(control, label_em: float | None = None) -> None:
                               widgets.BoundedIntText, widgets.Text)):
         width = f"calc({label_css} + {NUMBER_EM}em)"
     elif isinstance(control, widgets.Dropdown):
-        longest = max((len(str(label_)) for label_ in control._options_labels), default=4)
-        width = f"calc({label_css} + {round(CHAR_EM * longest + 1.5, 2)}em + 28px)"  # + the arrow's padding
+        longest = max((text_em(str(label_)) for label_ in control._options_labels), default=2.0)
+        width = f"calc({label_css} + {longest}em + 28px)"  # + the arrow's padding (20 px) and the box's
     else:
         return
     control.layout.width = width

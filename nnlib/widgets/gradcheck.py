@@ -151,6 +151,9 @@ class GradcheckPanel(BlittedWidget):
     def moving(self) -> list:
         return [self._points, self._worst, self._current, self._current_point, self._title]
 
+    def background_key(self):
+        return self.controls["layer"].value  # curve, limits and threshold labels are the layer's own
+
     def _place_threshold_labels(self, curve) -> None:
         """Put each threshold label just beside its line, at the leftmost h where the curve does not cross it."""
         ax = self._ax_curve

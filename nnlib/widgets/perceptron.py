@@ -339,6 +339,9 @@ class TrainingPlayer(BlittedWidget):
     def state(self):
         return (self.controls["gate"].value, self.frame)
 
+    def background_key(self):
+        return self.controls["gate"].value  # the bar chart's limits and ticks follow the truth table's run
+
     # -- drawing ------------------------------------------------------------------------
     def build(self) -> None:
         ax_line, self.ax_err = self.view.figure.subplots(1, 2, width_ratios=[1.45, 1.0])

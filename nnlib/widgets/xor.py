@@ -129,7 +129,7 @@ class XorSpaceWarp(BlittedWidget):
     """
 
     def __init__(self, W=((1.0, 1.0), (1.0, 1.0)), c=(0.0, -1.0), w=(1.0, -2.0), b=0.0, forward=None, hide=()):
-        super().__init__(figsize=(8.6, 3.3), hide=hide)
+        super().__init__(figsize=(8.6, 3.1), hide=hide)
         W = np.asarray(W, dtype=float)
         if W.shape != (2, 2):
             raise ValueError(f"W must have shape (2, 2), got {W.shape}")
@@ -228,6 +228,9 @@ class XorSpaceWarp(BlittedWidget):
                                               zorder=4)
         self.wrong = self.ax_out.scatter(np.empty(0), np.empty(0), s=420, facecolors="none", edgecolors="#d62728",
                                          linewidths=2.5, zorder=5)
+
+    def background_key(self):
+        return self._h_limits  # the hidden panel's limits are the only static part that changes
 
     def moving(self) -> list:
         # Drawn over the static background in zorder (a stable sort), as a full draw would: spines and

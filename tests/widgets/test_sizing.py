@@ -88,7 +88,7 @@ def test_slider_track_has_room_for_every_step(steps):
     _layout.fit_control(slider)
     assert _layout.slider_steps(slider) == steps
     assert f"max({_layout.TRACK_EM}em, {math.ceil(steps * _layout.PX_PER_STEP)}px)" in slider.layout.width
-    assert slider.style.description_width == f"{_layout._label_em('w1')}em"
+    assert slider.style.description_width == f"{_layout.text_em('w1')}em"
 
 
 def test_number_boxes_buttons_and_dropdowns_get_room_for_their_content():
@@ -97,12 +97,18 @@ def test_number_boxes_buttons_and_dropdowns_get_room_for_their_content():
     menu = widgets.Dropdown(options=["f = tanh(x * y + z)", "short"], description="graph")
     for control in (number, button, menu):
         _layout.fit_control(control)
-    # The label is as wide as its text (not the lecture CSS's 120 px), the box 6.5 em beside it.
-    assert number.style.description_width == f"{_layout._label_em('x')}em"
-    assert number.layout.width == f"calc({_layout._label_em('x')}em + 8px + {_layout.NUMBER_EM}em)"
+    # The label is as wide as its text (not the lecture CSS's 120 px), the box 6 em beside it.
+    assert number.style.description_width == f"{_layout.text_em('x')}em"
+    assert number.layout.width == f"calc({_layout.text_em('x')}em + 8px + {_layout.NUMBER_EM}em)"
+    assert _layout.text_em("-12.345") < _layout.NUMBER_EM - 0.6  # room for the input's padding (8 px)
     assert button.layout.width == "max-content"  # "Reset", not "Re…"
-    longest = len("f = tanh(x * y + z)")
-    assert f"{round(_layout.CHAR_EM * longest + 1.5, 2)}em" in menu.layout.width
+    assert f"{_layout.text_em('f = tanh(x * y + z)')}em" in menu.layout.width  # the longest option
+
+
+def test_text_widths_follow_the_font_not_the_character_count():
+    """Is a wide word wider than a narrow word of the same length (DejaVu Sans metrics)?"""
+    assert _layout.text_em("WWWW") > 1.5 * _layout.text_em("iiii")
+    assert 5.0 < _layout.text_em("truth table") < 7.0  # 5.3 em of DejaVu Sans, plus the margin
 
 
 def test_arrange_puts_controls_first_then_figure_then_status():

@@ -1,0 +1,49 @@
+"""Does a kept background (BlittedWidget.background_key) give exactly the frame a fresh draw gives?
+
+Coming back to a truth table, a layer or a hidden-panel scale restores the
+background rendered on the first visit instead of drawing it again; the
+picture must not depend on where the widget came from.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnlib.widgets.gradcheck import GradcheckPanel
+from nnlib.widgets.perceptron import TrainingPlayer
+from nnlib.widgets.xor import XorSpaceWarp
+
+from widget_support import pixels, png
+
+CASES = [
+    (TrainingPlayer, "gate", ["xor", "or", "and"], {"t": 5}),
+    (GradcheckPanel, "layer", ["Activation relu", "Dense (3 -> 2)", "Activation sigmoid"], {}),
+    (XorSpaceWarp, "w11", [2.0, 1.0, -0.5], {}),  # 2.0 grows the hidden panel's limits, 1.0 brings them back
+]
+
+
+@pytest.mark.parametrize("cls, name, visits, then", CASES, ids=lambda c: getattr(c, "__name__", None))
+def test_coming_back_draws_what_a_fresh_widget_draws(cls, name, visits, then):
+    travelled = cls()
+    for value in visits:
+        travelled.controls[name].value = value
+    travelled.controls[name].value = visits[0]  # back to the first visit: its kept background
+    for other, value in then.items():
+        travelled.controls[other].value = value
+    assert len(travelled._kept) >= 2, "no background was kept: the key never changed"
+
+    fresh = cls()
+    fresh.controls[name].value = visits[0]
+    for other, value in then.items():
+        fresh.controls[other].value = value
+    assert np.array_equal(pixels(png(travelled)), pixels(png(fresh)))
+
+
+def test_only_the_last_few_backgrounds_are_kept():
+    """Each kept background is a canvas copy (MB): at most KEPT_BACKGROUNDS of them."""
+    widget = XorSpaceWarp()
+    for c1 in np.linspace(-2.0, 2.0, 81):  # c1 moves hidden points far out: many hidden-panel scales
+        for w in (-2.0, 2.0):
+            widget.controls["w11"].value = w
+            widget.controls["c1"].value = float(c1)
+    assert len(widget._kept) <= widget.KEPT_BACKGROUNDS
