@@ -120,6 +120,7 @@ def decide(replay: Replay, claimed: dict, second: Recheck | None = None) -> Outc
                    if gid in claimed and claimed[gid] > v.score + 0.01}
     evidence = list(replay.flags) + list(verdict.evidence)
     evidence += [e for gid in out.lowered for e in verdict.exercises[gid].evidence]
+    evidence = list(dict.fromkeys(evidence))  # a rebound `check` is seen at every test cell: say it once
     if not out.lowered:
         if evidence:
             out.status, out.reasons = "flagged", evidence
