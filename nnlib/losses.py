@@ -14,7 +14,7 @@ returns both from one log-softmax.
 Reduction (the same as PyTorch's ``reduction="mean"``):
 
 * elementwise losses (mse, mae, huber, binary_cross_entropy,
-  binary_cross_entropy_with_logits, hinge) average over **all** elements, so a
+  binary_cross_entropy_with_logits, hinge, focal_loss) average over **all** elements, so a
   (N, k) prediction is divided by N * k;
 * class losses (categorical_cross_entropy, softmax_cross_entropy) **sum over
   the C classes** of each sample and average over the N samples.
@@ -62,6 +62,7 @@ __all__ = [
     "categorical_cross_entropy", "categorical_cross_entropy_grad",
     "softmax_cross_entropy", "softmax_cross_entropy_grad", "softmax_cross_entropy_with_grad",
     "hinge", "hinge_grad",
+    "focal_loss", "focal_loss_grad",
     "LOSSES", "LOSSES_WITH_GRAD",
 ]
 
@@ -402,6 +403,72 @@ def _cross_entropy_grad_from_log_softmax(log_p, y):
     return (p * np.sum(y, axis=1, keepdims=True) - y) / log_p.shape[0]
 
 
+# ------------------------------------------------------------ class imbalance
+def focal_loss(y_pred, y_true, gamma=2.0, alpha=None):
+    """Focal loss on probabilities: ``L = -mean(y a (1 - p)^g log p + (1 - y) (1 - a) p^g log(1 - p))``.
+
+    For a hard label the sum is ``-a_t (1 - p_t)^g log p_t`` with ``p_t`` the
+    probability given to the true class (``p`` for y = 1, ``1 - p`` for
+    y = 0) and ``a_t`` its weight (``a`` for y = 1, ``1 - a`` for y = 0).  The
+    factor ``(1 - p_t)^g`` shrinks the loss of samples that are already
+    classified well, so the rare, hard ones dominate the gradient (Lin et al.
+    2017, "Focal Loss for Dense Object Detection").  ``gamma = 0`` with
+    ``alpha = None`` is ``binary_cross_entropy``; ``gamma = 0`` with an
+    ``alpha`` is cross-entropy with class weights (``a`` for class 1,
+    ``1 - a`` for class 0).  ``p`` is clipped to ``[eps, 1 - eps]`` as in BCE.
+
+    Parameters
+    ----------
+    y_pred : array_like, e.g. (N,) or (N, 1)
+        Predicted probabilities of class 1.
+    y_true : array_like, same shape
+        Targets in [0, 1] (usually 0 or 1).
+    gamma : float >= 0, default 2.0
+        Focusing parameter.
+    alpha : float in [0, 1] or None, default None
+        Weight of class 1 (class 0 gets ``1 - alpha``); None weighs both 1.
+
+    Returns
+    -------
+    float
+    """
+    p, y = _pair(y_pred, y_true, "focal_loss")
+    w1, w0 = _focal_weights(gamma, alpha)
+    p = _clip(p)
+    q = 1.0 - p
+    per_sample = y * w1 * q ** gamma * np.log(p) + (1.0 - y) * w0 * p ** gamma * np.log1p(-p)
+    return float(-np.mean(per_sample))
+
+
+def focal_loss_grad(y_pred, y_true, gamma=2.0, alpha=None):
+    """Gradient of the focal loss: ``dL/dp = -(y a d1 + (1 - y) (1 - a) d0) / size``, p clipped, where
+    ``d1 = (1 - p)^g / p - g (1 - p)^(g - 1) log p`` and ``d0 = g p^(g - 1) log(1 - p) - p^g / (1 - p)``.
+
+    ``d1`` and ``d0`` are the derivatives of ``(1 - p)^g log p`` and
+    ``p^g log(1 - p)``.  As in ``binary_cross_entropy_grad`` the formula is
+    evaluated at the clipped ``p``.  Shape of ``y_pred``.
+    """
+    p, y = _pair(y_pred, y_true, "focal_loss_grad")
+    w1, w0 = _focal_weights(gamma, alpha)
+    p = _clip(p)
+    q = 1.0 - p
+    # g * x^(g - 1) is written g * x^g / x: for g = 0 it is 0 without a 0 * inf
+    d1 = q ** gamma / p - gamma * q ** gamma / q * np.log(p)
+    d0 = gamma * p ** gamma / p * np.log1p(-p) - p ** gamma / q
+    return -(y * w1 * d1 + (1.0 - y) * w0 * d0) / p.size
+
+
+def _focal_weights(gamma, alpha):
+    """(weight of class 1, weight of class 0) after checking gamma and alpha."""
+    if not gamma >= 0:
+        raise ValueError(f"focal_loss: gamma must be >= 0, got {gamma!r}")
+    if alpha is None:
+        return 1.0, 1.0
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"focal_loss: alpha must be in [0, 1] or None, got {alpha!r}")
+    return float(alpha), 1.0 - float(alpha)
+
+
 # ---------------------------------------------------------------------- table
 # name -> (loss, loss_grad), called as loss(y_pred, y_true).
 LOSSES = {
@@ -413,6 +480,7 @@ LOSSES = {
     "categorical_cross_entropy": (categorical_cross_entropy, categorical_cross_entropy_grad),
     "softmax_cross_entropy": (softmax_cross_entropy, softmax_cross_entropy_grad),
     "hinge": (hinge, hinge_grad),
+    "focal_loss": (focal_loss, focal_loss_grad),
 }
 
 # name -> loss_with_grad(y_pred, y_true) -> (loss, loss_grad), for the losses whose value and

@@ -1,6 +1,10 @@
-"""Tests for nnlib.losses: values, reductions, gradients vs finite differences, shortcuts, stability, errors."""
+"""Tests for nnlib.losses: values, reductions, gradients vs finite differences, shortcuts, stability, errors,
+and agreement with PyTorch (committed reference values, and live when torch is installed)."""
+import importlib.util
+import json
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +13,8 @@ from nnlib import losses as L
 from nnlib.activations import sigmoid, sigmoid_grad, softmax, softmax_backward
 from nnlib.gradcheck import numerical_gradient, relative_error
 
-ELEMENTWISE_LOSSES = ["mse", "mae", "huber", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge"]
+ELEMENTWISE_LOSSES = ["mse", "mae", "huber", "binary_cross_entropy", "binary_cross_entropy_with_logits", "hinge",
+                      "focal_loss"]
 CLASS_LOSSES = ["categorical_cross_entropy", "softmax_cross_entropy"]
 
 
@@ -57,6 +62,7 @@ def valid_inputs(name, dtype=np.float64):
     p = np.array([[0.2, 0.8], [0.6, 0.4]], dtype=dtype)
     if name == "hinge":
         return p, np.array([[1.0, -1.0], [-1.0, 1.0]], dtype=dtype)
+    # focal_loss takes hard or soft targets like binary_cross_entropy
     return p, np.array([[0.0, 1.0], [1.0, 0.0]], dtype=dtype)
 
 
@@ -336,3 +342,118 @@ def test_losses_do_not_modify_their_inputs():
         grad(p, y)
     np.testing.assert_array_equal(p, p0)
     np.testing.assert_array_equal(y, y0)
+
+
+# ------------------------------------------------------------------ focal loss
+def test_focal_loss_known_values():
+    """With gamma = 2, does p_t = 0.9 cost (0.1)^2 of its CE and p_t = 0.1 cost (0.9)^2 of its CE?"""
+    assert L.focal_loss([0.9], [1.0]) == pytest.approx(0.01 * -math.log(0.9), rel=1e-12)
+    assert L.focal_loss([0.1], [0.0]) == pytest.approx(0.01 * -math.log(0.9), rel=1e-12)  # p_t = 1 - p
+    assert L.focal_loss([0.1], [1.0]) == pytest.approx(0.81 * -math.log(0.1), rel=1e-12)
+    # alpha weighs class 1 by alpha, class 0 by 1 - alpha
+    p, y = np.array([0.3, 0.8]), np.array([1.0, 0.0])
+    both = L.focal_loss(p, y, gamma=1.0, alpha=0.25)
+    assert both == pytest.approx((0.25 * 0.7 * -math.log(0.3) + 0.75 * 0.8 * -math.log(0.2)) / 2, rel=1e-12)
+
+
+def test_focal_loss_with_gamma_zero_is_bce_and_with_alpha_class_weighted_bce():
+    """Is gamma = 0 plain BCE, and gamma = 0 with alpha BCE whose samples are weighted alpha / (1 - alpha)?"""
+    rng = np.random.default_rng(7)
+    p = rng.uniform(0.05, 0.95, size=(6, 2))
+    y = rng.integers(0, 2, size=(6, 2)).astype(float)
+    assert L.focal_loss(p, y, gamma=0.0) == pytest.approx(L.binary_cross_entropy(p, y), rel=1e-12)
+    np.testing.assert_allclose(L.focal_loss_grad(p, y, gamma=0.0), L.binary_cross_entropy_grad(p, y), rtol=1e-12)
+    weights = np.where(y == 1, 0.8, 0.2)
+    per_sample = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert L.focal_loss(p, y, gamma=0.0, alpha=0.8) == pytest.approx(np.mean(weights * per_sample), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("gamma, alpha", [(2.0, None), (0.5, 0.25), (0.0, 0.75), (1.0, None), (3.0, 0.5)])
+def test_focal_loss_gradient(seed, gamma, alpha):
+    """Is focal_loss_grad the gradient of focal_loss for several gammas and alphas?"""
+    rng = np.random.default_rng(seed)
+    shape = random_batch_shape(rng)
+    y_true = rng.integers(0, 2, size=shape).astype(float)
+    p = rng.uniform(0.05, 0.95, size=shape)
+    assert_gradient("focal_loss", p, y_true, gamma=gamma, alpha=alpha)
+
+
+def test_focal_loss_down_weights_easy_samples_most():
+    """Does the focal factor cut an easy sample's loss far more than a hard one's (the point of the loss)?"""
+    easy, hard = 0.95, 0.2  # p_t
+    cut_easy = L.binary_cross_entropy([easy], [1.0]) / L.focal_loss([easy], [1.0])
+    cut_hard = L.binary_cross_entropy([hard], [1.0]) / L.focal_loss([hard], [1.0])
+    assert cut_easy == pytest.approx(1 / 0.05 ** 2) and cut_hard == pytest.approx(1 / 0.8 ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_focal_loss_clips_instead_of_taking_log_zero(dtype):
+    """Are focal_loss and its gradient finite, without warnings, at p = 0 and 1, also for gamma < 1?"""
+    p = np.array([0.0, 1.0, 0.0, 1.0], dtype=dtype)
+    y = np.array([1.0, 0.0, 0.0, 1.0], dtype=dtype)
+    with warnings.catch_warnings(), strict():
+        warnings.simplefilter("error")
+        for gamma in (0.0, 0.5, 2.0):
+            assert np.isfinite(L.focal_loss(p, y, gamma=gamma))
+            grad = L.focal_loss_grad(p, y, gamma=gamma)
+            assert np.all(np.isfinite(grad)) and grad.dtype == dtype
+            assert grad[0] < 0 < grad[1]  # the confidently wrong samples are pushed the right way
+
+
+def test_focal_loss_rejects_bad_gamma_and_alpha():
+    """Do a negative gamma and an alpha outside [0, 1] raise, naming the value?"""
+    with pytest.raises(ValueError, match=r"gamma must be >= 0, got -1"):
+        L.focal_loss([0.5], [1.0], gamma=-1)
+    with pytest.raises(ValueError, match=r"alpha must be in \[0, 1\] or None, got 1.5"):
+        L.focal_loss_grad([0.5], [1.0], alpha=1.5)
+
+
+# ------------------------------------------------------------------ PyTorch
+TORCH_REFERENCE = Path(__file__).with_name("torch_reference")
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("make_losses", TORCH_REFERENCE / "make_losses.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _assert_nnlib_matches(case):
+    """nnlib's loss and gradient equal a torch case's value and gradient to 1e-10 (float64)."""
+    loss, loss_grad = L.LOSSES[case["loss"]]
+    y_pred, y_true = np.array(case["y_pred"], dtype=np.float64), np.array(case["y_true"])
+    what = f"{case['loss']}{case['kwargs'] or ''} on y_pred of shape {y_pred.shape}"
+    assert loss(y_pred, y_true, **case["kwargs"]) == pytest.approx(case["value"], rel=1e-10, abs=1e-12), what
+    np.testing.assert_allclose(loss_grad(y_pred, y_true, **case["kwargs"]), np.array(case["grad"]),
+                               rtol=1e-10, atol=1e-14, err_msg=what)
+
+
+REFERENCE = json.loads((TORCH_REFERENCE / "losses.json").read_text())
+
+
+@pytest.mark.parametrize("case", REFERENCE["cases"], ids=lambda c: f"{c['loss']}-{np.shape(c['y_pred'])}")
+def test_matches_pytorch_reference_values(case):
+    """Do nnlib's losses and gradients equal PyTorch's (torch.nn losses, autograd gradients) to 1e-10?"""
+    _assert_nnlib_matches(case)
+
+
+def test_reference_values_cover_every_loss_and_came_from_pytorch():
+    """Does the committed reference hold a case for every loss in LOSSES, written by torch?"""
+    assert {c["loss"] for c in REFERENCE["cases"]} == set(L.LOSSES)
+    assert REFERENCE["torch_version"].split(".")[0] == "2"
+    generator = _load_generator()
+    assert len(generator.inputs()) == len(REFERENCE["cases"])
+    for case, fixed in zip(REFERENCE["cases"], generator.inputs()):
+        np.testing.assert_array_equal(case["y_pred"], fixed["y_pred"])  # the JSON holds the generator's inputs
+
+
+def test_matches_pytorch_live():
+    """With torch installed, do nnlib's losses equal what torch computes now (and the committed values)?"""
+    pytest.importorskip("torch", reason="torch is not installed (CI installs only .[dev]); "
+                                        "the committed reference values are tested instead")
+    live = _load_generator().torch_cases()
+    for case, committed in zip(live["cases"], REFERENCE["cases"]):
+        _assert_nnlib_matches(case)
+        assert case["value"] == pytest.approx(committed["value"], rel=1e-12, abs=1e-15)
