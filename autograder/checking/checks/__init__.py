@@ -5,6 +5,7 @@ Adding a chapter is one line: ``from autograder.checking.checks import <module>`
 from autograder.checking.checks import perceptron  # noqa: F401  01_perceptron
 from autograder.checking.checks import mlp  # noqa: F401  02_mlp_xor
 from autograder.checking.checks import backprop  # noqa: F401  03_backprop
+from autograder.checking.checks import losses  # noqa: F401  04_losses
 from autograder.checking.spec import Spec, registered
 
 
