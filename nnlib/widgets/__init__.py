@@ -9,3 +9,4 @@ from nnlib.widgets.backprop import backprop_animation
 from nnlib.widgets.gradcheck import gradcheck_panel
 from nnlib.widgets.activations import activation_explorer
 from nnlib.widgets.xor import xor_space_warp
+from nnlib.widgets.losses import loss_explorer, outlier_fit, sigmoid_gradients
