@@ -11,6 +11,7 @@ written to be read: one concept per module, each readable top to bottom.
     mlp             a multilayer perceptron as plain functions over (W, b) lists
     init            zeros, normal, uniform, Xavier/Glorot, He
     optimizers      SGD (+momentum, Nesterov), AdaGrad, RMSprop, Adadelta, Adam, AdamW
+    update_rules    the same rules as pure functions (adam_step, ...), ewma, Updater
     regularization  L1/L2 penalties, early stopping, gradient clipping
     schedules       learning-rate schedules
     training        fit() and History

@@ -21,9 +21,13 @@ same place for ``eps``, same bias correction, same Nesterov form), so a
 result here can be checked against PyTorch.  ``t`` counts the steps taken for
 a parameter, starting at 1; ``g`` is its gradient and ``lr`` the learning rate.
 
-Updates are written with in-place NumPy operations (``out=``, ``*=``) and one
-scratch array per parameter at most: the arrays are as large as the weights,
-and training calls ``step`` thousands of times.
+Each rule is written once, in :mod:`nnlib.update_rules`, as an in-place
+kernel that both faces use: the pure functions there (``adam_step(p, g, m,
+v, t, ...) -> (p, m, v)``, re-exported here) run it on copies, the classes
+here on the model's own arrays, so the two agree bit for bit.  The kernels
+use in-place NumPy operations (``out=``, ``*=``) and one scratch array per
+parameter at most: the arrays are as large as the weights, and training
+calls ``step`` thousands of times.
 
 One array instead of many
 -------------------------
@@ -45,8 +49,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from nnlib._validation import check_positive, check_probability
+from nnlib.update_rules import (STEP_RULES, Updater, _adadelta_into, _adagrad_into, _adam_into, _momentum_into,
+                                _rmsprop_into, _sgd_into, adadelta_step, adagrad_step, adam_step, adamw_step, ewma,
+                                momentum_step, rmsprop_step, sgd_step)
 
-__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSprop", "Adadelta", "Adam", "AdamW", "OPTIMIZERS"]
+__all__ = ["Optimizer", "SGD", "AdaGrad", "RMSprop", "Adadelta", "Adam", "AdamW", "OPTIMIZERS",
+           # the same rules as pure functions (nnlib.update_rules)
+           "sgd_step", "momentum_step", "adagrad_step", "rmsprop_step", "adadelta_step", "adam_step", "adamw_step",
+           "ewma", "Updater", "STEP_RULES"]
 
 
 def _paired(params, grads, where: str) -> list:
@@ -302,17 +312,11 @@ class SGD(Optimizer):
         self.weight_decay = weight_decay
 
     def _update(self, p, g, state):
-        if self.weight_decay:
-            g = g + self.weight_decay * p  # p.shape; a new array: the caller's grads stay untouched
         if self.momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype)  # p.shape; b_1 = g_1
-            else:
-                buf *= self.momentum
-                buf += g
-            g = g + self.momentum * buf if self.nesterov else buf  # p.shape
-        p -= self.lr * g
+            state["momentum_buffer"] = _momentum_into(p, g, state.get("momentum_buffer"), self.lr, self.momentum,
+                                                      self.nesterov, self.weight_decay)
+        else:
+            _sgd_into(p, g, self.lr, self.weight_decay)
 
 
 class AdaGrad(Optimizer):
@@ -338,14 +342,7 @@ class AdaGrad(Optimizer):
         self.eps = eps
 
     def _update(self, p, g, state):
-        s = self._buffer(state, "sum", p)
-        tmp = np.multiply(g, g)  # p.shape, scratch
-        s += tmp                                   # s = s + g^2
-        np.sqrt(s, out=tmp)
-        tmp += self.eps                            # sqrt(s) + eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.lr
-        p -= tmp                                   # p - lr * g / (sqrt(s) + eps)
+        _adagrad_into(p, g, self._buffer(state, "sum", p), self.lr, self.eps)
 
 
 class RMSprop(Optimizer):
@@ -381,20 +378,8 @@ class RMSprop(Optimizer):
 
     def _update(self, p, g, state):
         v = self._buffer(state, "square_avg", p)
-        tmp = np.multiply(g, g)  # p.shape, scratch
-        tmp *= 1.0 - self.alpha
-        v *= self.alpha
-        v += tmp                                   # v = alpha v + (1 - alpha) g^2
-        np.sqrt(v, out=tmp)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)                 # g / (sqrt(v) + eps)
-        if self.momentum:
-            buf = self._buffer(state, "momentum_buffer", p)
-            buf *= self.momentum
-            buf += tmp                             # b = momentum b + g / (sqrt(v) + eps)
-            np.copyto(tmp, buf)
-        tmp *= self.lr
-        p -= tmp
+        buf = self._buffer(state, "momentum_buffer", p) if self.momentum else None  # starts at 0, as in PyTorch
+        _rmsprop_into(p, g, v, self.lr, self.alpha, self.eps, buf, self.momentum)
 
 
 class Adadelta(Optimizer):
@@ -426,24 +411,8 @@ class Adadelta(Optimizer):
         self.eps = eps
 
     def _update(self, p, g, state):
-        v = self._buffer(state, "square_avg", p)
-        u = self._buffer(state, "acc_delta", p)
-        rho, eps = self.rho, self.eps
-        d = np.multiply(g, g)  # p.shape, scratch
-        tmp = np.multiply(d, 1.0 - rho)  # p.shape, scratch
-        v *= rho
-        v += tmp                                   # v = rho v + (1 - rho) g^2
-        np.add(u, eps, out=d)
-        np.add(v, eps, out=tmp)
-        d /= tmp
-        np.sqrt(d, out=d)
-        d *= g                                     # d = sqrt(u + eps) / sqrt(v + eps) * g
-        np.multiply(d, d, out=tmp)
-        tmp *= 1.0 - rho
-        u *= rho
-        u += tmp                                   # u = rho u + (1 - rho) d^2
-        d *= self.lr
-        p -= d
+        _adadelta_into(p, g, self._buffer(state, "square_avg", p), self._buffer(state, "acc_delta", p),
+                       self.lr, self.rho, self.eps)
 
 
 class Adam(Optimizer):
@@ -486,28 +455,8 @@ class Adam(Optimizer):
 
     def _update(self, p, g, state):
         b1, b2 = self.betas
-        t = state["step"]
-        if self.weight_decay:
-            if self._decoupled:
-                p *= 1.0 - self.lr * self.weight_decay     # AdamW: shrink p itself
-            else:
-                g = g + self.weight_decay * p  # p.shape; L2 folded into the gradient
-        m = self._buffer(state, "exp_avg", p)
-        v = self._buffer(state, "exp_avg_sq", p)
-        tmp = np.multiply(g, 1.0 - b1)  # p.shape, scratch
-        m *= b1
-        m += tmp                                   # m = b1 m + (1 - b1) g
-        np.multiply(g, g, out=tmp)
-        tmp *= 1.0 - b2
-        v *= b2
-        v += tmp                                   # v = b2 v + (1 - b2) g^2
-        bias1, bias2 = 1.0 - b1**t, 1.0 - b2**t
-        np.divide(v, bias2, out=tmp)
-        np.sqrt(tmp, out=tmp)
-        tmp += self.eps                            # sqrt(v_hat) + eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= self.lr / bias1                     # lr * m_hat / (sqrt(v_hat) + eps)
-        p -= tmp
+        _adam_into(p, g, self._buffer(state, "exp_avg", p), self._buffer(state, "exp_avg_sq", p), state["step"],
+                   self.lr, b1, b2, self.eps, self.weight_decay, self._decoupled)
 
 
 class AdamW(Adam):

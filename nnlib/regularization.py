@@ -115,20 +115,24 @@ def l2_grad(weights, lam):
     return _map(lambda W: 2.0 * lam * W, weights)  # W.shape each
 
 
-def clip_by_norm(grads, max_norm) -> float:
+def clip_by_norm(grads, max_norm, eps=0.0) -> float:
     """Rescale all gradients together when their global norm exceeds ``max_norm``.
 
-    ``norm = sqrt(sum_g sum_ij g_ij^2)``; if ``norm > max_norm``, every ``g <- g * max_norm / norm``.
+    ``norm = sqrt(sum_g sum_ij g_ij^2)``; every ``g <- g * max_norm / (norm + eps)`` when that factor is below 1.
 
     The direction of the combined gradient is kept; only its length is capped
-    (like ``torch.nn.utils.clip_grad_norm_``, without its 1e-6 in the
-    denominator, so the clipped norm is exactly ``max_norm``).
+    (like ``torch.nn.utils.clip_grad_norm_``, whose ``eps`` is 1e-6; the
+    default 0 here makes the clipped norm exactly ``max_norm``).  Gradients
+    (3, 4) and (12) have the norm 13; clipped to 5 they become
+    (1.154, 1.538) and (4.615).
 
     Parameters
     ----------
     grads : ndarray, list of ndarray or dict name -> ndarray
         Float arrays, scaled in place.
     max_norm : float, > 0
+    eps : float, >= 0
+        Added to the norm in the factor (pass 1e-6 for PyTorch's numbers).
 
     Returns
     -------
@@ -136,13 +140,14 @@ def clip_by_norm(grads, max_norm) -> float:
         The global norm *before* clipping (useful to log).
     """
     check_positive(max_norm, "max_norm")
+    check_positive(eps, "eps", allow_zero=True)
     arrays = _arrays(grads, "grads")
     for g in arrays:
         if not np.issubdtype(g.dtype, np.floating):
             raise TypeError(f"clip_by_norm: grads must be float arrays (scaled in place), got dtype {g.dtype}")
     total = math.sqrt(sum(float(np.vdot(g, g)) for g in arrays))
-    if total > max_norm:
-        scale = max_norm / total
+    scale = max_norm / (total + eps) if total + eps > 0 else math.inf
+    if scale < 1.0:
         for g in arrays:
             g *= scale
     return total

@@ -9,6 +9,9 @@ whatever is left, so an epoch makes ``ceil(N / batch_size)`` updates
 - ``batch_size=1``: stochastic gradient descent, N updates per epoch;
 - ``batch_size=k``: mini-batch gradient descent.
 
+:func:`minibatches` draws one epoch's batches: a new permutation of the
+rows (sampling without replacement), cut into pieces.
+
 For every batch::
 
     model.zero_grad()                        # gradients accumulate, so clear them
@@ -27,6 +30,12 @@ the two share their work, as softmax cross-entropy's do.)
 bar over the epochs (``tqdm.auto``: a widget in Jupyter, a text bar in a
 terminal).  Callbacks such as :class:`nnlib.regularization.EarlyStopping` are
 asked after every epoch whether to stop.
+
+:func:`train_loop` is the same loop written with plain functions (a forward
+pass, a loss with its gradient, a backward pass, an update rule) over a
+list of ``(W, b)`` pairs, the form a student writes by hand; given the same
+initial weights, seed and update rule it reaches exactly the weights
+:func:`fit` reaches (tested).
 """
 from __future__ import annotations
 
@@ -44,7 +53,7 @@ from nnlib._validation import as_float_array, as_generator
 from nnlib.losses import LOSSES, LOSSES_WITH_GRAD
 from nnlib.metrics import accuracy as _label_accuracy
 
-__all__ = ["History", "fit", "CLASSIFICATION_LOSSES"]
+__all__ = ["History", "fit", "minibatches", "train_loop", "CLASSIFICATION_LOSSES"]
 
 #: losses whose targets are classes: fit reports accuracy for them by default
 CLASSIFICATION_LOSSES = frozenset({
@@ -240,6 +249,48 @@ def _like_output(y, Y):
     return y
 
 
+# ----------------------------------------------------------------- batches
+
+
+def _check_count(value, name: str, where: str, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{where}: {name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def minibatches(n, batch_size, rng, drop_last=False) -> list:
+    """One epoch's mini-batches: the row indices ``0 .. n-1`` in a new random order, cut into batches.
+
+    ``order = rng.permutation(n)``, then ``order[0:B], order[B:2B], ...``:
+    every row exactly once per epoch (sampling without replacement), in
+    ``ceil(n / B)`` batches of ``B = batch_size`` rows, the last one holding
+    the remainder ``n - B * floor(n / B)`` when ``B`` does not divide ``n``
+    (800 rows in batches of 150: 6 batches, the last of 50 rows).  With
+    ``drop_last`` the remainder is left out: ``floor(n / B)`` full batches.
+
+    Parameters
+    ----------
+    n : int, >= 0
+        Number of rows.
+    batch_size : int, >= 1
+        Larger than ``n`` gives one batch of all rows.
+    rng : numpy.random.Generator or int seed
+        The shuffle.  Pass the same Generator every epoch to get a new order
+        each time (an int seed gives the same order every call).
+    drop_last : bool, default False
+
+    Returns
+    -------
+    list of ndarray of int
+        Index arrays, shape (B,) (the last one shorter unless ``drop_last``).
+    """
+    n = _check_count(n, "n", "minibatches", low=0)
+    batch_size = _check_count(batch_size, "batch_size", "minibatches")
+    order = as_generator(rng).permutation(n)  # (n,)
+    stop = n - n % batch_size if drop_last else n
+    return [order[start:start + batch_size] for start in range(0, stop, batch_size)]
+
+
 # ----------------------------------------------------------------- the loop
 
 def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, callbacks=(),
@@ -330,10 +381,8 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
             optimizer.lr = schedule(epoch)
         history.lr.append(float(optimizer.lr))
 
-        order = rng.permutation(N)  # (N,)
         loss_sum = metric_sum = 0.0
-        for start in range(0, N, batch_size):
-            idx = order[start:start + batch_size]  # (B,)
+        for idx in minibatches(N, batch_size, rng):  # idx: (B,), a new order every epoch
             Xb = _gather_rows(X, idx, batch)  # (B, D)
             model.zero_grad()
             Y = model.forward(Xb, training=True)  # (B, C)
@@ -373,6 +422,67 @@ def fit(model, loss, optimizer, X, y, epochs, batch_size=None, validation=None, 
     bar.close()
     _call(callbacks, "on_train_end", history, model)
     return history
+
+
+def train_loop(params, X, y, epochs, batch_size, rng, *, forward, loss_grad, backward, update,
+               batches=minibatches):
+    """Mini-batch gradient descent as plain functions: forward → loss → backward → update for every batch.
+
+    For every epoch, for every ``idx`` in ``batches(N, batch_size, rng)``::
+
+        A_out, caches = forward(X[idx], params)         # (B, C)
+        loss, dA_out = loss_grad(A_out, y[idx])         # a float, (B, C)
+        grads = backward(dA_out, caches, params)        # shaped like params
+        params = update(params, grads)                  # new params
+
+    ``epochs * ceil(N / batch_size)`` updates in all.  Nothing is changed in
+    place: ``update`` returns new arrays, and the ``params`` passed in are
+    left as they were.
+
+    Parameters
+    ----------
+    params : list of (W, b)
+        The initial weights, as :mod:`nnlib.mlp` takes them.
+    X : ndarray, shape (N, D)
+    y : ndarray, shape (N,) or (N, C)
+        Targets, indexed by row like ``X``.
+    epochs : int, >= 0
+    batch_size : int, >= 1
+    rng : numpy.random.Generator or int seed
+        Passed to ``batches``: the shuffling of every epoch.
+    forward : callable (X, params) -> (A_out, caches)
+        e.g. ``lambda X, params: mlp_forward(X, params, activations)``.
+    loss_grad : callable (A_out, y) -> (loss, dA_out)
+        The loss (a mean over the batch) and its gradient with respect to ``A_out``.
+    backward : callable (dA_out, caches, params) -> grads
+        e.g. ``lambda dA, caches, params: mlp_backward(dA, caches, params, activations)``.
+    update : callable (params, grads) -> new params
+        An update rule with its state, e.g. ``nnlib.update_rules.Updater(adam_step, lr=1e-3)``.
+    batches : callable (n, batch_size, rng) -> list of index arrays
+        Default :func:`minibatches`.
+
+    Returns
+    -------
+    params : list of (W, b)
+        The weights after the last update.
+    losses : list of float
+        The loss of every batch, computed before its update, in order.
+    """
+    epochs = _check_count(epochs, "epochs", "train_loop", low=0)
+    batch_size = _check_count(batch_size, "batch_size", "train_loop")
+    if np.shape(X)[0] != np.shape(y)[0]:
+        raise ValueError(f"train_loop: X and y must have the same number of rows, got X {np.shape(X)} "
+                         f"and y {np.shape(y)}")
+    rng = as_generator(rng)  # one generator for all epochs: a new order every epoch
+    losses = []
+    for _ in range(epochs):
+        for idx in batches(len(X), batch_size, rng):
+            A_out, caches = forward(X[idx], params)  # (B, C)
+            loss, dA_out = loss_grad(A_out, y[idx])  # dA_out: (B, C)
+            grads = backward(dA_out, caches, params)
+            params = update(params, grads)
+            losses.append(float(loss))
+    return params, losses
 
 
 def _gather_rows(X, idx, batch):

@@ -1,4 +1,5 @@
 """Tests for nnlib.regularization: penalties and their gradients, clipping, early stopping."""
+import math
 import numpy as np
 import pytest
 
@@ -193,3 +194,46 @@ def test_early_stopping_validates(kwargs, text):
     """Are bad EarlyStopping arguments rejected with their values?"""
     with pytest.raises(ValueError, match=text):
         EarlyStopping(**kwargs)
+
+
+# ---------------------------------------------------------------- clipping against PyTorch
+
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+TORCH_REFERENCE = Path(__file__).with_name("torch_reference")
+CLIP_CASES = json.loads((TORCH_REFERENCE / "optimizers.json").read_text())["clip_grad_norm"]
+
+
+def _assert_clips_like_torch(case):
+    grads = [np.array(g, dtype=np.float64) for g in case["grads"]]
+    norm = clip_by_norm(grads, case["max_norm"], eps=1e-6)  # torch's eps
+    assert norm == pytest.approx(case["norm"], rel=1e-12)
+    for mine, want in zip(grads, case["clipped"]):
+        np.testing.assert_allclose(mine, np.array(want), rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("case", CLIP_CASES, ids=lambda c: f"max_norm={c['max_norm']}")
+def test_clip_by_norm_matches_torch_clip_grad_norm(case):
+    """With eps = 1e-6, do clip_by_norm's norm and clipped gradients equal torch's clip_grad_norm_, to 1e-10?"""
+    _assert_clips_like_torch(case)
+
+
+def test_clip_by_norm_worked_example():
+    """Grads (3, 4) and (12): norm 13, clipped to 5 -> (1.154, 1.538) and (4.615), exactly 5 long?"""
+    grads = [np.array([3.0, 4.0]), np.array([12.0])]
+    assert clip_by_norm(grads, 5.0) == 13.0
+    np.testing.assert_allclose(np.round(np.concatenate(grads), 3), [1.154, 1.538, 4.615])
+    assert math.isclose(math.sqrt(sum(float(g @ g) for g in grads)), 5.0, rel_tol=1e-15)
+
+
+def test_clip_by_norm_matches_torch_live():
+    """With torch installed, does clip_by_norm equal what clip_grad_norm_ computes now?"""
+    pytest.importorskip("torch", reason="torch is not installed (CI installs only .[dev]); "
+                                        "the committed reference values are tested instead")
+    spec = importlib.util.spec_from_file_location("make_optimizers", TORCH_REFERENCE / "make_optimizers.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for case in module.torch_clipping()["cases"]:
+        _assert_clips_like_torch(case)

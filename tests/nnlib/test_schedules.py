@@ -91,3 +91,58 @@ def test_repr_names_the_schedule():
     assert repr(cosine(0.1, 50)) == "cosine(lr=0.1, total=50, min_lr=0.0)"
     assert repr(linear_warmup(0.1, 5, after=constant(0.1))) == \
         "linear_warmup(lr=0.1, warmup=5, after=constant(lr=0.1))"
+
+
+# ---------------------------------------------------------------- PyTorch (committed reference values)
+
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import nnlib.schedules as schedules  # noqa: E402
+
+TORCH_REFERENCE = Path(__file__).with_name("torch_reference")
+REFERENCE = json.loads((TORCH_REFERENCE / "schedules.json").read_text())
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("make_schedules", TORCH_REFERENCE / "make_schedules.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _assert_matches_torch(case):
+    schedule = getattr(schedules, case["schedule"])(**case["kwargs"])
+    mine = [schedule(t) for t in range(len(case["lrs"]))]
+    np.testing.assert_allclose(mine, case["lrs"], rtol=1e-10, atol=1e-15,
+                               err_msg=f"{case['schedule']}{case['kwargs']} vs {case['torch']}{case['torch_kwargs']}")
+
+
+@pytest.mark.parametrize("case", REFERENCE["cases"], ids=lambda c: f"{c['schedule']}-{c['torch']}")
+def test_matches_pytorch_reference_values(case):
+    """Do step_decay, exponential, cosine and linear_warmup give torch.optim.lr_scheduler's rates, to 1e-10?"""
+    _assert_matches_torch(case)
+
+
+def test_reference_values_came_from_pytorch_and_cover_the_schedules():
+    """Does the committed reference hold StepLR, ExponentialLR, CosineAnnealingLR and LinearLR, written by torch?"""
+    assert {c["torch"] for c in REFERENCE["cases"]} == {"StepLR", "ExponentialLR", "CosineAnnealingLR", "LinearLR"}
+    assert REFERENCE["torch_version"].split(".")[0] == "2"
+    assert [c["schedule"] for c in REFERENCE["cases"]] == [c[0] for c in _load_generator().CASES]
+
+
+def test_cosine_holds_min_lr_after_total_where_torch_turns_back_up():
+    """Past T_max torch's CosineAnnealingLR rises again (a cosine wave); does nnlib's cosine stay at min_lr?"""
+    sched = cosine(0.1, total=50, min_lr=0.001)
+    assert [sched(t) for t in (50, 51, 75, 100)] == [pytest.approx(0.001)] * 4
+
+
+def test_matches_pytorch_live():
+    """With torch installed, do the schedules equal what torch computes now (and the committed values)?"""
+    pytest.importorskip("torch", reason="torch is not installed (CI installs only .[dev]); "
+                                        "the committed reference values are tested instead")
+    live = _load_generator().torch_schedules()
+    for case, committed in zip(live["cases"], REFERENCE["cases"]):
+        _assert_matches_torch(case)
+        np.testing.assert_allclose(case["lrs"], committed["lrs"], rtol=1e-12)

@@ -343,3 +343,150 @@ def test_history_repr_and_plot():
     history.plot(ax, which="metric")
     plt.close(fig)
     assert isinstance(History(), History) and History().epochs == 0
+
+
+# ---------------------------------------------------------------- minibatches
+
+from nnlib.losses import softmax_cross_entropy_with_grad  # noqa: E402
+from nnlib.mlp import mlp_backward, mlp_forward  # noqa: E402
+from nnlib.training import minibatches, train_loop  # noqa: E402
+from nnlib.update_rules import Updater, adam_step, momentum_step, sgd_step  # noqa: E402
+
+
+@pytest.mark.parametrize("n, batch_size, sizes", [
+    (800, 150, [150] * 5 + [50]),  # the notes' "3 updates" is 6
+    (1000, 100, [100] * 10),
+    (4, 1, [1, 1, 1, 1]),
+    (4, 4, [4]),
+    (5, 9, [5]),
+    (0, 3, []),
+])
+def test_minibatches_are_ceil_n_over_b_with_the_remainder_last(n, batch_size, sizes):
+    """ceil(n / B) batches, every row exactly once, the remainder in the last batch?"""
+    batches = minibatches(n, batch_size, np.random.default_rng(0))
+    assert [len(b) for b in batches] == sizes
+    assert len(batches) == math.ceil(n / batch_size)
+    np.testing.assert_array_equal(np.sort(np.concatenate(batches or [np.zeros(0, int)])), np.arange(n))
+
+
+def test_minibatches_drop_last_leaves_out_the_remainder():
+    """With drop_last: floor(n / B) full batches (800, 150 -> 5), the same first rows as without?"""
+    full = minibatches(800, 150, np.random.default_rng(1))
+    dropped = minibatches(800, 150, np.random.default_rng(1), drop_last=True)
+    assert [len(b) for b in dropped] == [150] * 5
+    for a, b in zip(dropped, full):
+        np.testing.assert_array_equal(a, b)
+    assert minibatches(3, 5, 0, drop_last=True) == []
+
+
+def test_minibatches_order_is_rng_permutation_and_new_each_epoch():
+    """Is the order rng.permutation(n), reproducible from a seed and different at the next call of one Generator?"""
+    rng = np.random.default_rng(7)
+    first, second = minibatches(10, 4, rng), minibatches(10, 4, rng)
+    np.testing.assert_array_equal(np.concatenate(first), np.random.default_rng(7).permutation(10))
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second))
+    np.testing.assert_array_equal(np.concatenate(minibatches(10, 4, 3)), np.concatenate(minibatches(10, 4, 3)))
+
+
+@pytest.mark.parametrize("kwargs, text", [
+    (dict(n=10, batch_size=0, rng=0), "batch_size must be an integer >= 1, got 0"),
+    (dict(n=-1, batch_size=2, rng=0), "n must be an integer >= 0, got -1"),
+    (dict(n=10, batch_size=2.5, rng=0), "batch_size must be an integer >= 1, got 2.5"),
+])
+def test_minibatches_rejects_bad_sizes(kwargs, text):
+    with pytest.raises(ValueError, match=text):
+        minibatches(**kwargs)
+
+
+# ---------------------------------------------------------------- train_loop
+
+ACTS = ["relu", "identity"]
+
+
+def _digits_net(seed=0, hidden=16):
+    X, y = load_digits()
+    X = X[:300] / 16.0  # (300, 64)
+    model = Sequential([Dense(64, hidden, rng=seed), Activation("relu"), Dense(hidden, 10, rng=seed + 1)])
+    params = [(model[0].params["W"].copy(), model[0].params["b"].copy()),
+              (model[2].params["W"].copy(), model[2].params["b"].copy())]
+    return model, params, X, y[:300]
+
+
+def _loop(params, X, y, epochs, batch_size, seed, update):
+    return train_loop(params, X, y, epochs, batch_size, np.random.default_rng(seed),
+                      forward=lambda Xb, ps: mlp_forward(Xb, ps, ACTS),
+                      loss_grad=softmax_cross_entropy_with_grad,
+                      backward=lambda dA, caches, ps: mlp_backward(dA, caches, ps, ACTS), update=update)
+
+
+@pytest.mark.parametrize("make_optimizer, rule, kwargs", [
+    (lambda: SGD(lr=0.1), sgd_step, dict(lr=0.1)),
+    (lambda: SGD(lr=0.05, momentum=0.9, nesterov=True), momentum_step, dict(lr=0.05, momentum=0.9, nesterov=True)),
+    (lambda: Adam(lr=0.01), adam_step, dict(lr=0.01)),
+], ids=["sgd", "nesterov", "adam"])
+def test_train_loop_reaches_exactly_the_weights_of_fit(make_optimizer, rule, kwargs):
+    """Same initial weights, seed and rule: does the functional loop end on fit's weights bit for bit?"""
+    model, params, X, y = _digits_net()
+    history = fit(model, "softmax_cross_entropy", make_optimizer(), X, y, epochs=3, batch_size=32,
+                  rng=np.random.default_rng(5), progress=False)
+    trained, losses = _loop(params, X, y, 3, 32, 5, Updater(rule, **kwargs))
+    for (W, b), layer in zip(trained, (model[0], model[2])):
+        np.testing.assert_array_equal(W, layer.params["W"])
+        np.testing.assert_array_equal(b, layer.params["b"])
+    assert len(losses) == history.n_updates == 3 * math.ceil(300 / 32)
+    sizes = np.array([32] * 9 + [12])  # 300 = 9 * 32 + 12: the remainder batch last
+    per_epoch = [float(np.sum(np.array(losses[k * 10:(k + 1) * 10]) * sizes) / 300) for k in range(3)]
+    np.testing.assert_allclose(per_epoch, history.loss, rtol=1e-12)
+
+
+def test_train_loop_learns_is_reproducible_and_changes_nothing_given():
+    """Does the loss fall, does the same seed give the same run, and are the given weights left alone?"""
+    _, params, X, y = _digits_net(seed=3)
+    before = [[a.copy() for a in pair] for pair in params]
+    first, losses = _loop(params, X, y, 5, 25, 9, Updater(adam_step, lr=0.01))
+    again, losses_again = _loop(params, X, y, 5, 25, 9, Updater(adam_step, lr=0.01))
+    other, _ = _loop(params, X, y, 5, 25, 10, Updater(adam_step, lr=0.01))
+    assert np.mean(losses[-12:]) < 0.5 * np.mean(losses[:12])
+    assert losses == losses_again and all(np.array_equal(a, b) for pa, pb in zip(first, again) for a, b in zip(pa, pb))
+    assert not np.array_equal(first[0][0], other[0][0])  # another seed, another order
+    for pair, copy in zip(params, before):
+        for a, b in zip(pair, copy):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_train_loop_uses_the_given_batches_and_update():
+    """Does the loop call batches once per epoch and update once per batch, on the rows of each batch?"""
+    X, y = np.arange(14.0).reshape(7, 2), np.arange(7)
+    seen, epochs_seen = [], []
+
+    def batches(n, batch_size, rng):
+        epochs_seen.append((n, batch_size))
+        return minibatches(n, batch_size, rng)
+
+    def forward(Xb, params):
+        seen.append(Xb[:, 0] / 2)
+        return Xb, None
+
+    _, losses = train_loop([], X, y, 2, 3, 0, forward=forward, loss_grad=lambda A, yb: (float(yb.sum()), A),
+                           backward=lambda dA, caches, params: [], update=lambda params, grads: params,
+                           batches=batches)
+    assert epochs_seen == [(7, 3), (7, 3)] and len(losses) == 6 and [len(s) for s in seen] == [3, 3, 1] * 2
+    assert losses == [float(s.sum()) for s in seen]  # the loss of each batch's own rows
+
+
+def test_train_loop_rejects_bad_arguments():
+    with pytest.raises(ValueError, match=r"X and y must have the same number of rows, got X \(4, 2\) and y \(3,\)"):
+        train_loop([], np.ones((4, 2)), np.ones(3), 1, 2, 0, forward=None, loss_grad=None, backward=None, update=None)
+    with pytest.raises(ValueError, match="epochs must be an integer >= 0, got -1"):
+        train_loop([], np.ones((4, 2)), np.ones(4), -1, 2, 0, forward=None, loss_grad=None, backward=None, update=None)
+
+
+def test_fit_uses_minibatches_order():
+    """Does fit visit the rows in minibatches' order (the same rng draws)?"""
+    X, y = np.arange(10.0).reshape(10, 1), np.arange(10.0)
+    seen = []
+    fit(linear_net(1), recording_mse(seen), SGD(lr=0.01), X, y, epochs=2, batch_size=4,
+        rng=np.random.default_rng(2), progress=False)
+    rng = np.random.default_rng(2)
+    expected = minibatches(10, 4, rng) + minibatches(10, 4, rng)
+    assert [list(s) for s in seen] == [list(idx.astype(float)) for idx in expected]
