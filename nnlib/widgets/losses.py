@@ -204,8 +204,8 @@ class LossExplorer(BlittedWidget):
         super().__init__(figsize=(8.6, 3.3), hide=hide)
         view = LOSS_VIEWS[loss]
         self.controls["loss"] = widgets.Dropdown(options=list(LOSS_VIEWS), value=loss, description="loss")
-        start_target = _DEFAULT_TARGET.get(loss, 0.0) if target is None else float(target)
         lo, hi, step = view.targets
+        start_target = self._default_target(loss) if target is None else float(target)
         self.controls["target"] = widgets.FloatSlider(value=start_target, min=lo, max=max(hi, lo + step), step=step,
                                                       description="target y", continuous_update=True,
                                                       readout_format=".1f")
@@ -225,6 +225,12 @@ class LossExplorer(BlittedWidget):
 
     # -- controls ---------------------------------------------------------------
     @staticmethod
+    def _default_target(name: str) -> float:
+        """Class 1 (+1 for the hinge) for the classification losses, 0 for the regression ones."""
+        lo, hi, step = LOSS_VIEWS[name].targets
+        return _DEFAULT_TARGET.get(name, hi if step >= 1 else 0.0)
+
+    @staticmethod
     def _step(view) -> float:
         return 0.001 if view.x_range[1] < 1 else 0.05
 
@@ -240,8 +246,7 @@ class LossExplorer(BlittedWidget):
         view = LOSS_VIEWS[name]
         with self.holding():
             lo, hi, step = view.targets
-            start = _DEFAULT_TARGET.get(name, hi if step >= 1 else 0.0)  # class 1, or a regression target of 0
-            _set_range(self.controls["target"], lo, max(hi, lo + step), step, start)
+            _set_range(self.controls["target"], lo, max(hi, lo + step), step, self._default_target(name))
             _set_range(self.controls["prediction"], *view.x_range, self._step(view), _DEFAULT_PREDICTION[name])
             for key in ("target", "prediction"):
                 fit_control(self.controls[key])  # another range: another track length
