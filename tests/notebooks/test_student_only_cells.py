@@ -28,6 +28,7 @@ EXPECTED = {
     "01_perceptron": {"md_howto", "use_train"},
     "02_mlp_xor": {"md_howto", "transpose", "md_18_yours", "xor_by_hand", "trained_network_yours", "md_22_yours"},
     "03_backprop": {"md_howto", "use_value", "md_gradcheck_demo", "demo_gradcheck", "use_training"},
+    "04_losses": {"md_howto", "md_numgrad", "demo_gradcheck", "use_training"},
 }
 # student-only code cells that define something a later, shown cell uses
 NEEDED_LATER = {
@@ -36,6 +37,7 @@ NEEDED_LATER = {
     "03_backprop": {"use_value": {"NeuronValue", "neuron_gradients"},
                     "use_training": {"T_xor", "activations", "backward", "pairs", "step", "t_xor", "X_xor",
                                      "binary_cross_entropy", "binary_cross_entropy_grad"}},
+    "04_losses": {"use_training": {"X_blobs", "y_blobs", "ce", "ce_grad"}},
 }
 
 
