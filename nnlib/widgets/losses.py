@@ -210,9 +210,10 @@ class LossExplorer(BlittedWidget):
                                                       description="target y", continuous_update=True,
                                                       readout_format=".1f")
         start = _DEFAULT_PREDICTION[loss] if prediction is None else float(prediction)
-        self.controls["prediction"] = widgets.FloatSlider(value=start, min=view.x_range[0], max=view.x_range[1],
-                                                          step=self._step(view), description="prediction",
-                                                          continuous_update=True, readout_format=".3f")
+        p_lo, p_hi, p_step = self._slider(view)
+        self.controls["prediction"] = widgets.FloatSlider(value=start, min=p_lo, max=p_hi, step=p_step,
+                                                          description="prediction", continuous_update=True,
+                                                          readout_format=".2f")
         self.controls["delta"] = widgets.FloatSlider(value=delta, min=0.1, max=3.0, step=0.05, description="δ",
                                                      continuous_update=True, readout_format=".2f")
         self.controls["gamma"] = widgets.FloatSlider(value=gamma, min=0.0, max=5.0, step=0.1, description="γ",
@@ -231,8 +232,12 @@ class LossExplorer(BlittedWidget):
         return _DEFAULT_TARGET.get(name, hi if step >= 1 else 0.0)
 
     @staticmethod
-    def _step(view) -> float:
-        return 0.001 if view.x_range[1] < 1 else 0.05
+    def _slider(view) -> tuple:
+        """(min, max, step) of the prediction slider: at most 160 steps, so its track fits a projector
+        (2.5 px per step, ``_layout.PX_PER_STEP``); probabilities from 0.01 to 0.99, the curves wider."""
+        if view.x_range[1] < 1:
+            return 0.01, 0.99, 0.01
+        return (*view.x_range, 0.1 if view.x_range[1] - view.x_range[0] > 8 else 0.05)
 
     def _show_parameters(self, name: str) -> None:
         """Show delta for Huber, gamma for focal, and the target except for softmax CE (its class is fixed)."""
@@ -247,7 +252,7 @@ class LossExplorer(BlittedWidget):
         with self.holding():
             lo, hi, step = view.targets
             _set_range(self.controls["target"], lo, max(hi, lo + step), step, self._default_target(name))
-            _set_range(self.controls["prediction"], *view.x_range, self._step(view), _DEFAULT_PREDICTION[name])
+            _set_range(self.controls["prediction"], *self._slider(view), _DEFAULT_PREDICTION[name])
             for key in ("target", "prediction"):
                 fit_control(self.controls[key])  # another range: another track length
             self._show_parameters(name)

@@ -263,3 +263,16 @@ def test_do_the_notebook_helpers_build_the_widgets(helper, cls):
     shown = helper()
     assert isinstance(shown, cls) and png(shown).startswith(b"\x89PNG")
     assert isinstance(shown.widget, widgets.VBox)
+
+
+@pytest.mark.parametrize("name", list(LOSS_VIEWS))
+def test_does_every_slider_fit_a_projector(name):
+    """At 2.5 px per step a slider of more than 160 steps is wider than a lecture screen (probabilities once had 998)."""
+    from nnlib.widgets._layout import slider_steps
+
+    w = LossExplorer()
+    w.controls["loss"].value = name
+    for key in ("target", "prediction", "delta", "gamma"):
+        assert slider_steps(w.controls[key]) <= 160, key
+    lo, hi = LOSS_VIEWS[name].x_range
+    assert lo <= w.controls["prediction"].min and w.controls["prediction"].max <= hi
