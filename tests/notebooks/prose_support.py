@@ -4,12 +4,16 @@ from __future__ import annotations
 import re
 
 
+# dtype names (float32, int64, complex128) are names, not numbers to check
+_DTYPE_NAMES = re.compile(r"\b(?:float|u?int|complex)\d+\b")
+
+
 def markdown_numerals(nb) -> set[str]:
-    """Every numeral (``12``, ``0.25``) written in the notebook's markdown cells."""
+    """Every numeral (``12``, ``0.25``) written in the notebook's markdown cells, dtype names aside."""
     numerals: set[str] = set()
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            numerals.update(re.findall(r"\d+(?:\.\d+)?", cell.source))
+            numerals.update(re.findall(r"\d+(?:\.\d+)?", _DTYPE_NAMES.sub("", cell.source)))
     return numerals
 
 

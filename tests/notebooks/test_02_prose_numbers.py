@@ -649,7 +649,7 @@ INVENTORY = {
     "28": "28 x 28 images (counting test)",
     "32": "weights of 3-4-4-1 (counting test)",
     "41": "parameters of 3-4-4-1 (counting tests)",
-    "64": "float64 (a type name, overflow test), 64 hidden units (approximation test)",
+    "64": "64 hidden units (approximation test)",
     "101": "101 770 parameters (counting test)",
     "128": "hidden units of the image network (counting test)",
     "300": "training steps (training set-up test)",

@@ -666,7 +666,7 @@ INVENTORY = {
     "14": "w_{14} (update table)", "15": "w_{15} (update table)", "16": "10^{-16} (float64 test)",
     "24": "w_{24} (update table)", "25": "w_{25} (update table), F_25 (memoization test)", "34": "w_{34} (update table)",
     "35": "w_{35} (update table)", "46": "w_{46} (update table)", "56": "w_{56} (update table)",
-    "64": "float64 (float64 test)", "100": "gradient of size 100, 100 times longer, 100 000 (relative error, plateau tests)",
+    "100": "gradient of size 100, 100 times longer, 100 000 (relative error, plateau tests)",
     "1000": "XOR epochs (XOR test)",
 }
 
