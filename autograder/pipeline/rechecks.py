@@ -262,15 +262,14 @@ def recheck_class(course, chapter, students, jobs, timeout, limits, isolated, po
 
     replays = replay_class(course, chapter, students, jobs, timeout, limits, isolated, pool, secret)
     claimed: dict = {}
-    with Gradebook(course.gradebook_url) as gb:
+    with Gradebook(course.gradebook_url) as gb:  # one query per student: find_grade per cell costs ~40 ms each
         for student, replay in replays.items():
-            claimed[student] = {}
-            for grade_id in replay.verdict.exercises:
-                try:
-                    g = gb.find_grade(grade_id, chapter, chapter, student)
-                except MissingEntry:
-                    continue
-                claimed[student][grade_id] = float(g.auto_score or 0.0)
+            try:
+                grades = gb.find_submission_notebook(chapter, chapter, student).grades
+            except MissingEntry:
+                grades = []
+            claimed[student] = {g.name: float(g.auto_score or 0.0) for g in grades
+                                if g.name in replay.verdict.exercises}
     outcomes = {s: (r, decide(r, claimed[s])) for s, r in replays.items()}
     again = [s for s, (_r, o) in outcomes.items() if o.wants_second_run]
     if again:  # rare: a clean disagreement is checked once more before anyone is flagged
