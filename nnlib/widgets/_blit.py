@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
+from nnlib.widgets import _mathtext  # noqa: F401  (a roomier mathtext cache, set on import)
 from nnlib.widgets._base import ChapterWidget
 
 __all__ = ["BlittedWidget"]

@@ -20,6 +20,7 @@ import threading
 
 import matplotlib
 
+from nnlib.widgets import _mathtext  # noqa: F401  (a roomier mathtext cache, set on import)
 from nnlib.widgets._base import ChapterWidget
 
 __all__ = ["DiagramWidget"]

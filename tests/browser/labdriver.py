@@ -430,6 +430,29 @@ class Notebook:
         return images(output)
 
 
+# ---------------------------------------------------------------- the file browser (JupyterLab's left sidebar)
+
+_LEFT_CURRENT_TAB = ".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current"
+
+
+def file_browser_open(page) -> bool:
+    """Is JupyterLab's file browser shown in the left sidebar?"""
+    return page.locator(f"{_LEFT_CURRENT_TAB}[data-id='filebrowser']").count() > 0
+
+
+def set_file_browser(page, shown: bool) -> None:
+    """Show or fold the file browser by clicking its sidebar tab, as a person does."""
+    if file_browser_open(page) == shown:
+        return
+    if shown:
+        page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser']").click()
+    else:
+        page.locator(_LEFT_CURRENT_TAB).first.click()  # clicking the open tab folds the sidebar
+    deadline = time.monotonic() + 5
+    while file_browser_open(page) != shown and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 # ---------------------------------------------------------------- widgets (JupyterLab or Voilà page)
 
 
@@ -461,6 +484,14 @@ def wait_widgets_rendered(scope, what: str = "page", timeout_s: float = 60.0, mi
 def images(output) -> list[bytes]:
     """The PNG bytes of each widget image inside one widget output."""
     return [base64.b64decode(b64) for b64 in output.evaluate(_IMAGES_JS)]
+
+
+def widget_name(output) -> str:
+    """The chapter widget's class name, as its PNG says (``nnlib/widgets/_png.py`` writes it)."""
+    from nnlib.widgets._png import read_text
+
+    pngs = images(output)
+    return read_text(pngs[0]).get("nncourse-widget", "widget") if pngs and pngs[0] else "widget"
 
 
 def change_main_control(page, root) -> str:

@@ -215,3 +215,10 @@ def test_no_figure_text_is_cut_by_the_figure_edge(cls, notebook):
                 cut.append(f"{state}: {text.get_text()!r} spans x {extent.x0:.0f}..{extent.x1:.0f}, "
                            f"y {extent.y0:.0f}..{extent.y1:.0f} of a {box.width:.0f}x{box.height:.0f} figure")
     assert not cut, f"{cls.__name__}:\n" + "\n".join(sorted(set(cut))[:10])
+
+
+def test_mathtext_layouts_are_kept_for_every_widget_of_a_chapter():
+    """Does importing the widgets give matplotlib's mathtext cache room for a chapter's formulas (not 50)?"""
+    from matplotlib.mathtext import MathTextParser
+
+    assert MathTextParser._parse_cached.cache_info().maxsize >= 2048

@@ -1,0 +1,317 @@
+"""Widget response in the browser: from a control change to new pixels on the page, for every widget.
+
+``bench_widgets`` times the kernel's side (compute, draw, PNG).  What a
+student or lecturer waits for is longer: the change travels from the page to
+the kernel over the websocket, the PNG travels back, the browser decodes it
+and paints.  This benchmark measures that whole path in a real Chromium,
+in a real JupyterLab (the solution notebooks) and in the lecture view
+(``nncourse present``, Voilà), inside the page:
+
+- the input event's own timestamp (``keydown`` on a slider handle,
+  ``change`` on a drop-down, ``click`` on a button; ``event.timeStamp``);
+- a ``MutationObserver`` on the widget image's ``src`` (the new PNG has
+  arrived and been handed to the ``<img>``);
+- the image's ``load`` event (fetched and decoded);
+- the first animation frame after ``load`` (the frame that paints it),
+  which is "new pixels".
+
+Each widget's main control is driven the way ``bench_widgets`` drives it
+(the first visible slider, one arrow key per change, walking up and down;
+else its buttons, the first enabled one; else a drop-down, cycling), one
+change at a time, waiting for the frame and a short pause before the next;
+the widgets of a page take turns.  Every widget with a drop-down that is not
+its main control also gets a drop-down row.
+
+Run alone: ``python -m benchmarks.bench_browser [--quick]``.  Needs Debian's
+Chromium (``/usr/bin/chromium``) and the ``playwright`` package, like the
+browser tests; without them the section says so and measures nothing.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a file: python benchmarks/bench_browser.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    __package__ = "benchmarks"
+
+import os
+import statistics
+import tempfile
+import time
+
+from benchmarks._common import ROOT, Section, Stats, Target, md_table
+
+sys.path.insert(0, str(ROOT / "tests" / "browser"))  # the browser tests' driver: one way to run a page
+import labdriver  # noqa: E402
+
+CHANGES = 30  # per widget and control
+MENU_CHANGES = 10  # drop-downs that are not the main control (each may rebuild a figure)
+PAUSE_S = 0.15  # after a frame, before the next change: one change at a time
+SCROLL_SETTLE_S = 0.3  # after scrolling a widget into view, before changing it
+FRAME_TIMEOUT_S = 5.0
+TARGET_MS = 100.0
+
+# In the page: note input events and image frames of one widget output.
+_ARM_JS = """(root) => {
+  const t = root.__timing = {events: [], frames: []};
+  for (const type of ['keydown', 'change', 'click']) {
+    root.addEventListener(type, e => t.events.push(e.timeStamp), true);
+  }
+  const img = root.querySelector('img.widget-image');
+  new MutationObserver(() => {
+    const src = performance.now();
+    img.addEventListener('load', () => {
+      const load = performance.now();
+      requestAnimationFrame(() => { t.frames.push({src, load, paint: performance.now()}); if (t.done) t.done(); });
+    }, {once: true});
+  }).observe(img, {attributes: true, attributeFilter: ['src']});
+}"""
+# Before a change: forget earlier timings and make a promise that the next painted frame keeps.
+_RESET_JS = """(root) => {
+  const t = root.__timing;
+  t.events = []; t.frames = [];
+  t.frame = new Promise(resolve => { t.done = resolve; });
+}"""
+# After it: one call that waits in the page (no polling from Python, which would compete with the
+# page's main thread and be timed too), then the timings.
+_WAIT_JS = """async (root, ms) => {
+  const t = root.__timing;
+  await Promise.race([t.frame, new Promise(resolve => setTimeout(resolve, ms))]);
+  return t.frames.length;
+}"""
+_READ_JS = "(root) => ({events: root.__timing.events, frames: root.__timing.frames})"
+_PNG_BYTES_JS = "async (root) => (await (await fetch(root.querySelector('img.widget-image').src)).blob()).size"
+
+
+# ----------------------------------------------------------------- driving one control
+class Driver:
+    """Applies one change of a control inside a widget output (a Playwright Locator)."""
+
+    def __init__(self, page, output, kind: str):
+        self.page, self.output, self.kind = page, output, kind
+        self.direction = "ArrowRight"
+        self.option = None
+
+    @staticmethod
+    def main(page, output) -> "Driver | None":
+        """The control bench_widgets drives: a visible slider, else buttons, else a drop-down."""
+        for kind, selector in (("slider", ".widget-slider .noUi-handle:visible"),
+                               ("buttons", "button.widget-button:visible:not(.widget-play button)"),
+                               ("drop-down", ".widget-dropdown select:visible")):
+            if output.locator(selector).count():
+                return Driver(page, output, kind)
+        return None
+
+    def label(self) -> str:
+        if self.kind == "slider":
+            return f"slider `{self._slider_label()}`, 1 arrow key"
+        if self.kind == "buttons":
+            return "buttons " + "/".join(f"`{t.strip()}`" for t in self._buttons().all_inner_texts()) + " (first enabled)"
+        select = self.output.locator(".widget-dropdown select:visible").first
+        return f"drop-down ({select.locator('option').count()} options)"
+
+    def _slider_label(self) -> str:
+        return self.output.locator(".widget-slider").first.locator(".widget-label").first.inner_text()
+
+    def _buttons(self):
+        return self.output.locator("button.widget-button:visible:not(.widget-play button)")
+
+    def change(self) -> None:
+        if self.kind == "slider":
+            handle = self.output.locator(".widget-slider .noUi-handle:visible").first
+            now, low, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+            if now >= top:
+                self.direction = "ArrowLeft"
+            elif now <= low:
+                self.direction = "ArrowRight"
+            handle.focus()
+            self.page.keyboard.press(self.direction)
+        elif self.kind == "buttons":
+            buttons = self._buttons()
+            enabled = [i for i in range(buttons.count()) if buttons.nth(i).is_enabled()]
+            buttons.nth(enabled[0] if enabled else buttons.count() - 1).click()
+        else:
+            select = self.output.locator(".widget-dropdown select:visible").first
+            count = select.locator("option").count()
+            self.option = (select.evaluate("s => s.selectedIndex") + 1) % count
+            select.select_option(index=self.option)
+
+
+def _one_change(driver: Driver) -> dict | None:
+    """Apply one change; return the page's timings (ms since the input event) or None if no frame came."""
+    output = driver.output
+    output.evaluate(_RESET_JS)
+    driver.change()
+    if not output.evaluate(_WAIT_JS, FRAME_TIMEOUT_S * 1000):
+        return None
+    time.sleep(PAUSE_S)  # let a second frame (if any) arrive, then take the last one
+    timing = output.evaluate(_READ_JS)
+    if not timing["events"]:
+        return None
+    start, frame = timing["events"][0], timing["frames"][-1]
+    return {"src": frame["src"] - start, "load": frame["load"] - start, "paint": frame["paint"] - start,
+            "frames": len(timing["frames"])}
+
+
+def measure_page(page, scope, where: str, changes: int, menu_changes: int) -> list[dict]:
+    """Time every widget output with a figure in ``scope``; the widgets take turns."""
+    outputs = labdriver.widget_outputs(scope)
+    rows = []
+    for index in range(outputs.count()):
+        output = outputs.nth(index)
+        if not output.locator("img.widget-image").count():
+            continue
+        main = Driver.main(page, output)
+        if main is None:
+            continue
+        name = labdriver.widget_name(output)
+        rows.append({"where": where, "widget": name, "output": output, "driver": main, "control": main.label(),
+                     "times": [], "missed": 0, "n": changes})
+        if main.kind != "drop-down" and output.locator(".widget-dropdown select:visible").count():
+            menu = Driver(page, output, "drop-down")
+            rows.append({"where": where, "widget": name, "output": output, "driver": menu, "control": menu.label(),
+                         "times": [], "missed": 0, "n": menu_changes})
+    for row in rows:
+        row["output"].scroll_into_view_if_needed()
+        row["output"].evaluate(_ARM_JS)
+    for round_ in range(max((r["n"] for r in rows), default=0)):
+        for row in rows:
+            if round_ >= row["n"]:
+                continue
+            # Widgets take turns, so the page scrolls between changes: let the scroll's own painting
+            # finish first, or the next input event waits for it and the scroll is timed too.
+            row["output"].scroll_into_view_if_needed()
+            time.sleep(SCROLL_SETTLE_S)
+            timing = _one_change(row["driver"])
+            if timing is None:
+                row["missed"] += 1
+            else:
+                row["times"].append(timing)
+    for row in rows:
+        row["png_kb"] = row["output"].evaluate(_PNG_BYTES_JS) / 1024
+        row["png_px"] = row["output"].locator("img.widget-image").evaluate("i => [i.naturalWidth, i.naturalHeight]")
+        del row["output"], row["driver"]
+    return rows
+
+
+# ----------------------------------------------------------------- the two places
+def _lab_rows(browser, changes, menu_changes, work: Path) -> list[dict]:
+    home = work / "home"
+    home.mkdir()
+    root = labdriver.copy_chapters(ROOT, work / "root", folders=("solutions",))
+    server = labdriver.jupyter_lab(root, home, work / "jupyterlab.log")
+    labdriver.atexit_stop(server)
+    rows = []
+    try:
+        server.wait_ready()
+        for path in sorted(p.relative_to(root).as_posix() for p in (root / "solutions").glob("*/*.ipynb")
+                           if p.stem == p.parent.name):
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            try:
+                lab = labdriver.Notebook(page, server.url, path)
+                lab.run_all()
+                lab.wait_widgets_rendered()
+                rows += measure_page(page, lab.panel, f"JupyterLab `{Path(path).stem}`", changes, menu_changes)
+            finally:
+                page.close()
+    finally:
+        server.stop()
+    return rows
+
+
+def _lecture_rows(browser, changes, menu_changes, work: Path) -> list[dict]:
+    rows = []
+    chapters = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+    for chapter in chapters:
+        argv = [sys.executable, "-m", "autograder.cli", "present", chapter]
+        server = labdriver.Server(argv, {**os.environ, "PYTHONUNBUFFERED": "1"}, work / f"present-{chapter}.log",
+                                  ready_path="/voila/static/voila.js", cwd=ROOT)
+        labdriver.atexit_stop(server)
+        try:
+            server.wait_ready()
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            try:
+                page.set_default_timeout(60_000)
+                page.goto(server.url + "/")
+                body = page.locator("body")
+                labdriver.wait_widgets_rendered(body, f"lecture view of {chapter}", timeout_s=120)
+                rows += measure_page(page, body, f"lecture view `{chapter}`", changes, menu_changes)
+            finally:
+                page.close()
+        finally:
+            server.stop()
+    return rows
+
+
+def run(quick: bool = False) -> Section:
+    section = Section("browser", "4b. Widget response in the browser: control change → new pixels")
+    reason = labdriver.chromium_missing_reason()
+    if reason:
+        section.body = f"Not measured: {reason}."
+        section.targets = [Target("browser: every widget's median control → pixels ≤ 100 ms", "≤ 100 ms",
+                                  "not measured", None)]
+        return section
+    from playwright.sync_api import sync_playwright
+
+    changes, menu_changes = (5, 3) if quick else (CHANGES, MENU_CHANGES)
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="nncourse-bench-browser-") as tmp, sync_playwright() as playwright:
+        browser = labdriver.launch_chromium(playwright)
+        try:
+            (Path(tmp) / "lab").mkdir()
+            (Path(tmp) / "lecture").mkdir()
+            rows = _lab_rows(browser, changes, menu_changes, Path(tmp) / "lab")
+            rows += _lecture_rows(browser, changes, menu_changes, Path(tmp) / "lecture")
+        finally:
+            browser.close()
+    load_after = os.getloadavg()[0]
+    return report(section, rows, quick, (load_before, load_after))
+
+
+def report(section: Section, rows: list[dict], quick: bool, load) -> Section:
+    table, targets, chart = [], [], {}
+    for row in rows:
+        paint = [t["paint"] for t in row["times"]]
+        if not paint:
+            table.append([row["where"], f"`{row['widget']}`", row["control"], "no frame", "", "", "", "", "", ""])
+            continue
+        st = Stats([p / 1e3 for p in paint])
+        med, p95 = st.median * 1e3, st.percentile(95) * 1e3
+        src = statistics.median(t["src"] for t in row["times"])
+        decode = statistics.median(t["load"] - t["src"] for t in row["times"])
+        table.append([row["where"], f"`{row['widget']}`", row["control"], f"{med:.0f}", f"{p95:.0f}",
+                      f"{src:.0f}", f"{decode:.0f}", f"{len(paint)}/{row['n']}",
+                      f"{row['png_kb']:.0f}", "×".join(map(str, row["png_px"]))])
+        targets.append(Target(f"browser, {row['where']}: `{row['widget']}` {row['control']}: median ≤ 100 ms",
+                              f"≤ {TARGET_MS:.0f} ms", f"{med:.0f} ms (p95 {p95:.0f} ms)",
+                              med <= TARGET_MS and len(paint) == row["n"]))
+        chart[f"{row['widget']} ({'lab' if row['where'].startswith('JupyterLab') else 'lecture'}, "
+              f"{row['control'].split()[0]})"] = (med, p95)
+    section.body = "\n".join([
+        f"{'QUICK SMOKE RUN, not a measurement. ' if quick else ''}"
+        "Milliseconds from the input event (a key press on a slider handle, a drop-down choice, a button click) "
+        "to the first animation frame after the new PNG has loaded, measured inside the page (event timestamp, "
+        "a MutationObserver on the image's `src`, its `load` event, `requestAnimationFrame`) in headless "
+        "Chromium at 1280×800 (JupyterLab, solution notebooks) and 1280×720 (lecture view, `nncourse present`). "
+        "One change at a time; the widgets of a page take turns. \"→ src\" is the part until the new PNG reached "
+        "the `<img>` (websocket both ways, kernel compute, draw and PNG encode), \"decode\" from there to its "
+        f"`load` event. Load average (1 min) {load[0]:.2f} at the start, {load[1]:.2f} at the end "
+        "(2 cores: above ~1 other work was competing for them).",
+        "",
+        md_table(["page", "widget", "control", "median ms", "p95 ms", "→ src ms", "decode ms", "frames",
+                  "PNG kB", "PNG px"], table),
+    ])
+    section.targets = targets
+    section.chart = {"median_p95_ms": chart}
+    return section
+
+
+def main(argv=None):
+    from benchmarks._common import cli
+
+    return cli(run, "Browser widget response: control change to new pixels in Chromium", argv)
+
+
+if __name__ == "__main__":
+    main()
