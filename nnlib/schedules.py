@@ -19,7 +19,7 @@ import numpy as np
 
 from nnlib._validation import check_positive
 
-__all__ = ["Schedule", "constant", "step_decay", "exponential", "cosine", "linear_warmup"]
+__all__ = ["Schedule", "constant", "step_decay", "exponential", "cosine", "cosine_lr", "linear_warmup"]
 
 
 class Schedule:
@@ -136,6 +136,26 @@ def cosine(lr, total, min_lr=0.0) -> Schedule:
         return min_lr + (lr - min_lr) * (1.0 + math.cos(math.pi * progress)) / 2.0
 
     return Schedule(rule, f"cosine(lr={lr!r}, total={total!r}, min_lr={min_lr!r})")
+
+
+def cosine_lr(t, lr0, total, min_lr=0.0) -> float:
+    """The cosine schedule at one time: ``min_lr + (lr0 - min_lr) * (1 + cos(pi * min(t, total) / total)) / 2``.
+
+    The same number as ``cosine(lr0, total, min_lr)(t)``, as one plain function
+    of ``t`` (the form chapter 5's exercise asks for).
+
+    Parameters
+    ----------
+    t : int, >= 0
+    lr0 : float, > 0
+    total : int, >= 1
+    min_lr : float, 0 <= min_lr <= lr0
+
+    Returns
+    -------
+    float
+    """
+    return cosine(lr0, total, min_lr)(t)
 
 
 def linear_warmup(lr, warmup, after=None) -> Schedule:

@@ -70,7 +70,7 @@ def test_adam_and_adamw_labels_state_the_reference_numbers():
 
 
 def test_cosine_labels_state_the_reference_numbers():
-    values = {label: round(O._reference(O.cosine_lr_reference, case), 4)
+    values = {label: round(O._reference(O.schedules.cosine_lr, case), 4)
               for label, case in _visible("optimizers.cosine_lr").items()}
     assert sorted(values.values()) == sorted([0.1, 0.0999, 0.05, 0.0, 0.155, 0.001])
 

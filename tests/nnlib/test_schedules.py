@@ -146,3 +146,12 @@ def test_matches_pytorch_live():
     for case, committed in zip(live["cases"], REFERENCE["cases"]):
         _assert_matches_torch(case)
         np.testing.assert_allclose(case["lrs"], committed["lrs"], rtol=1e-12)
+
+
+def test_cosine_lr_is_the_cosine_schedule_at_one_time():
+    """Is cosine_lr(t, lr0, total, min_lr) exactly cosine(lr0, total, min_lr)(t), also past the end?"""
+    from nnlib.schedules import cosine_lr
+
+    for t in (0, 1, 25, 49, 50, 80):
+        assert cosine_lr(t, 0.1, 50, 0.001) == cosine(0.1, 50, 0.001)(t)
+    assert cosine_lr(25, 0.1, 50) == pytest.approx(0.05)

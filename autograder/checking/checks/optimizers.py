@@ -18,7 +18,7 @@ check's reference is the nnlib function of the same name:
   → ``nnlib.update_rules``, the rules the optimizer classes run.
 - ``cosine_lr(t, lr0, total, min_lr=0.0) -> float``: ``min_lr + (lr0 - min_lr)
   (1 + cos(pi t / total)) / 2`` up to ``t = total``, ``min_lr`` after.
-  → ``nnlib.schedules.cosine(lr0, total, min_lr)(t)``
+  → ``nnlib.schedules.cosine_lr`` (= ``cosine(lr0, total, min_lr)(t)``)
 - ``train_loop(params, X, y, epochs, batch_size, rng, *, forward, loss_grad,
   backward, update, batches) -> (params, losses)``: the pieces are passed in
   (nnlib's in every case, so a slip in another exercise never costs points
@@ -741,11 +741,6 @@ register(Spec(
 # ======================================================================= cosine_lr
 
 
-def cosine_lr_reference(t, lr0, total, min_lr=0.0):
-    """``nnlib.schedules.cosine(lr0, total, min_lr)(t)``: the cosine from ``lr0`` at t = 0 to ``min_lr`` at ``total``."""
-    return schedules.cosine(lr0, total, min_lr)(t)
-
-
 def _cosine_cases():
     return [
         Case("hand-worked: lr0 = 0.1, total = 50, t = 0: the start, 0.1", (0, 0.1, 50), essential=True),
@@ -798,7 +793,7 @@ def _cosine_mistake(**switches):
 
 register(Spec(
     name="optimizers.cosine_lr",
-    reference=cosine_lr_reference,
+    reference=schedules.cosine_lr,
     visible_cases=_cosine_cases,
     hidden_cases=_cosine_hidden_cases,
     mistakes=[
@@ -818,7 +813,7 @@ register(Spec(
                 "(1 + cos(pi * t / total)) / 2", _cosine_mistake(linear=True)),
         Mistake("the angle runs from 0 to pi: cos(pi * t / total), not cos(t / total)", _cosine_mistake(no_pi=True)),
     ],
-    blocked=("nnlib.schedules.cosine",),
+    blocked=("nnlib.schedules.cosine_lr", "nnlib.schedules.cosine"),
 ))
 
 
