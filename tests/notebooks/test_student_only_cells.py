@@ -29,6 +29,7 @@ EXPECTED = {
     "02_mlp_xor": {"md_howto", "transpose", "md_18_yours", "xor_by_hand", "trained_network_yours", "md_22_yours"},
     "03_backprop": {"md_howto", "use_value", "md_gradcheck_demo", "demo_gradcheck", "use_training"},
     "04_losses": {"md_howto", "md_numgrad", "demo_gradcheck", "use_training"},
+    "05_optimizers": {"md_howto", "use_schedule", "md_bring_your_own", "use_training"},
 }
 # student-only code cells that define something a later, shown cell uses
 NEEDED_LATER = {
@@ -38,6 +39,10 @@ NEEDED_LATER = {
                     "use_training": {"T_xor", "activations", "backward", "pairs", "step", "t_xor", "X_xor",
                                      "binary_cross_entropy", "binary_cross_entropy_grad"}},
     "04_losses": {"use_training": {"X_blobs", "y_blobs", "ce", "ce_grad"}},
+    "05_optimizers": {"use_schedule": {"nnlib", "cosine"},
+                      "use_training": {"acts", "adam_rule", "backward_fn", "batches", "ce", "ce_grad", "forward_fn",
+                                       "loop", "momentum_rule", "sgd_step", "start", "Updater", "X_digits",
+                                       "y_digits"}},
 }
 
 
