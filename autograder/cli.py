@@ -5,7 +5,7 @@
     nncourse grade SUBMISSIONS --chapter CH    autograde a class, feedback, CSV, summary
     nncourse demo                              the whole pipeline on bundled samples
     nncourse lab [JUPYTER OPTIONS]             open JupyterLab on course/
-    nncourse present CHAPTER [--hide NAME]     code-free lecture view of a chapter's widgets
+    nncourse present [CHAPTER] [--hide NAME]   code-free lecture view of a chapter (no CHAPTER: an index)
 """
 from __future__ import annotations
 
@@ -170,10 +170,14 @@ def cmd_lab(args) -> int:
 
 
 def cmd_present(args) -> int:
-    from autograder.lecture.present import present
+    from autograder.lecture.present import UnknownControlError, present
 
-    return present(find_course(), args.chapter, port=args.port, open_browser=args.open, hide=args.hide or (),
-                   dpi=args.dpi)
+    try:
+        return present(find_course(), args.chapter, port=args.port, open_browser=args.open, hide=args.hide or (),
+                       dpi=args.dpi, exercises=args.exercises, preheat=not args.no_preheat)
+    except UnknownControlError as exc:  # a --hide name no widget has: the valid names, no traceback
+        print(f"nncourse present: {exc}", file=sys.stderr)
+        return 2
 
 
 def _limits(args):
@@ -243,13 +247,23 @@ def build_parser() -> argparse.ArgumentParser:
                                    "--ServerApp.root_dir=FOLDER opens another folder.")
     p.set_defaults(func=cmd_lab, takes_extra=True)
 
-    p = sub.add_parser("present", help="serve a chapter's widgets without code, in large type, for a projector")
-    p.add_argument("chapter", metavar="CHAPTER", help="e.g. 01_perceptron")
+    p = sub.add_parser("present", help="serve a chapter's widgets without code, in large type, for a projector",
+                       description="Serve the lecture view of a chapter (or, without CHAPTER, an index of every "
+                                   "chapter). In the page: PageDown / right arrow next section, PageUp / left "
+                                   "arrow previous, C contents, 'Reset widgets' bottom right.")
+    p.add_argument("chapter", metavar="CHAPTER", nargs="?", default=None,
+                   help="e.g. 01_perceptron (default: an index page of all chapters)")
     p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: 8866 or the next free one)")
     p.add_argument("--open", action="store_true", help="also open the page in the default browser")
     p.add_argument("--hide", action="append", metavar="NAME",
                    help="a control to keep off the screen in every widget, e.g. --hide b (repeat, or b,gate)")
     p.add_argument("--dpi", type=int, default=150, help="resolution of the widget figures (default 150)")
+    p.add_argument("--exercises", choices=("show", "hide"), default="show",
+                   help="exercise and written-answer statements as one-line markers ('show', the default) "
+                        "or left out ('hide')")
+    p.add_argument("--no-preheat", action="store_true",
+                   help="start each page's kernel when the page is asked for (slower pages, one kernel less "
+                        "per chapter)")
     p.set_defaults(func=cmd_present)
     return parser
 

@@ -4,6 +4,7 @@
     python -m benchmarks --quick         # smoke run: tiny sizes, not a measurement
     python -m benchmarks --only training overhead
     python -m benchmarks --skip grading   # grading a class of 60 three ways is most of the run time
+    python -m benchmarks --only present   # lecture view: page ready, preheated vs cold
     python -m benchmarks --full-grid     # training: all 16 configurations instead of the compact grid
 
 Each benchmark is also a script of its own (``python -m benchmarks.bench_training --quick``).
@@ -21,7 +22,7 @@ if __package__ in (None, ""):  # run as a file: python benchmarks/__main__.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
-from benchmarks import bench_blas, bench_grading, bench_overhead, bench_training, bench_widgets
+from benchmarks import bench_blas, bench_grading, bench_overhead, bench_present, bench_training, bench_widgets
 from benchmarks._common import HERE, Section, machine_info, md_table, optional, versions
 
 BENCHMARKS = {
@@ -29,6 +30,7 @@ BENCHMARKS = {
     "blas": bench_blas,
     "overhead": bench_overhead,
     "widgets": bench_widgets,
+    "present": bench_present,
     "grading": bench_grading,
 }
 REPORT, CHART = HERE / "REPORT.md", HERE / "report.png"
@@ -61,7 +63,7 @@ def draw_chart(sections, path: Path) -> None:
     from matplotlib.figure import Figure
 
     charts = {s.name: s.chart for s in sections if s.chart}
-    panels = [n for n in ("training", "blas", "overhead", "widgets", "grading") if n in charts]
+    panels = [n for n in ("training", "blas", "overhead", "widgets", "present", "grading") if n in charts]
     if not panels:
         return
     cols = min(3, len(panels))
@@ -137,6 +139,20 @@ def _draw_widgets(ax, chart):
     ax.tick_params(axis="x", labelsize=7)
 
 
+def _draw_present(ax, chart):
+    data = chart["median_max_s"]
+    y = range(len(data))
+    ax.barh([i - 0.2 for i in y], [m for m, _ in data.values()], 0.4, label="median")
+    ax.barh([i + 0.2 for i in y], [x for _, x in data.values()], 0.4, label="max")
+    ax.set_yticks(list(y), list(data), fontsize=5)
+    ax.invert_yaxis()
+    ax.axvline(5, color="#d62728", lw=1, ls="--")
+    ax.set_xlabel("s from navigation start to every widget drawn", fontsize=8)
+    ax.set_title("4c. lecture view page ready (target 5 s)", fontsize=9)
+    ax.legend(fontsize=6)
+    ax.tick_params(axis="x", labelsize=7)
+
+
 def _draw_grading(ax, chart):
     labels, values = [], []
     for name, s in chart.get("notebook_s", {}).items():
@@ -151,7 +167,7 @@ def _draw_grading(ax, chart):
 
 
 DRAW = {"training": _draw_training, "blas": _draw_blas, "overhead": _draw_overhead, "widgets": _draw_widgets,
-        "grading": _draw_grading}
+        "present": _draw_present, "grading": _draw_grading}
 
 
 # ----------------------------------------------------------------- report

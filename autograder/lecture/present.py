@@ -1,29 +1,42 @@
-"""``nncourse present CHAPTER``: a chapter's widgets on a projector, without code.
+"""``nncourse present [CHAPTER]``: a chapter's widgets on a projector, without code.
 
 What the lecturer gets: one local web page with the chapter's prose, its
-figures and its live widgets in large type, no code cells, no exercises.  It
-is served by Voilà on 127.0.0.1; open the printed URL in a browser on the
-lecture machine and put that window on the projector.  Every page load runs
-the chapter in a fresh kernel (reload to start over).
+figures and its live widgets in large type, no code cells, nothing addressed
+to a student.  It is served by Voilà on 127.0.0.1; open the printed URL in a
+browser on the lecture machine and put that window on the projector.
+Without a chapter, the page is an index of every chapter (title, one line,
+link), each opening in the lecture view.
 
-What is shown.  A "lecture copy" of the chapter's *solution* notebook is
-written to a temporary folder (beside a copy of the chapter's other files):
+What is shown: a "lecture copy" of the chapter's *solution* notebook
+(:mod:`autograder.lecture.notebook`): prose, figures and widgets; exercise and
+written-answer statements as one-line markers (``--exercises show``, the
+default) or not at all (``--exercises hide``); cells tagged ``student-only``
+left out (markdown) or run silently (code); no test cells.  The kernel gets
+``NNCOURSE_LECTURE=1``, so widget status lines about "your code" stay off.
 
-- markdown cells are kept (the prose and the math), without the sections
-  that address the student ("### Exercise 3 — ...", "### Written answer");
-  written-answer and task cells are dropped;
-- test cells are dropped (a lecturer does not show ``✓ 9 checks passed``);
-- answer cells still run, since later widgets may use the functions they
-  define ("your code powers this"), but silently (``%%capture``);
-- every other code cell runs as in the notebook, showing its widget, figure
-  or printed result; Voilà shows outputs only, never the code.
+The page (template ``autograder/lecture/voila/templates/lecture``): large
+type, a contents panel of the chapter's headings (``C``), next / previous
+section with PageDown / PageUp or the arrow keys (a presenter's clicker sends
+PageDown / PageUp), and "Reset widgets", which puts every widget's controls
+back to their first values.
 
 Controls a lecturer does not want on screen (TensorFlow Playground's
 "classroom mode" idea) are hidden with ``--hide NAME``: the names go to the
 kernel as ``NNCOURSE_HIDE`` and every chapter widget that has a control of
 that name leaves it out (:func:`nnlib.widgets._base.lecture_hide`); the
-control keeps its value.  Figures are drawn at ``NNCOURSE_DPI`` (150 here)
-instead of 96, so they stay sharp at projector size.
+control keeps its value.  A name that no widget of the chapter has is an
+error listing the valid ones (:mod:`autograder.lecture.controls`), before
+Voilà starts.  Figures are drawn at ``NNCOURSE_DPI`` (150 here) instead of
+96, so they stay sharp at projector size.
+
+Ready in a few seconds, not 10-20: Voilà's *preheated kernels*
+(``--preheat_kernel=True --pool_size=1``) start a kernel per chapter when
+the server starts and run the lecture copy in it before anyone asks; a page
+load takes the waiting kernel and only draws.  Voilà then starts the next
+one in the background (``fill_delay`` later), so a reload is quick too.
+Preheating needs ``progressive_rendering`` and ``prelaunch_hook`` off (their
+defaults) and costs one idle kernel per chapter (~150 MB each);
+``--no-preheat`` starts each page's kernel on request instead.
 
 Why Voilà rather than JupyterLab's own presentation facilities?
 JupyterLab's *Presentation Mode* (View menu) only enlarges the interface:
@@ -41,7 +54,6 @@ serves on loopback.  The chapter widgets already draw into
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -51,97 +63,61 @@ import threading
 from pathlib import Path
 
 import nbformat
-from nbformat.corpus.words import generate_corpus_id
+
+from autograder.lecture.chapters import chapter_ids, chapters, index_html
+from autograder.lecture.controls import UnknownControlError, check_hide, control_names
+from autograder.lecture.notebook import (  # noqa: F401  (re-exported: the lecture copy's API)
+    DEFAULT_EXERCISES, EXERCISE_MODES, lecture_notebook, without_exercise_sections)
 
 STATIC = Path(__file__).resolve().parent  # holds voila/templates/lecture
 TEMPLATE = "lecture"  # STATIC / voila / templates / lecture
 LECTURE_DPI = 150
+POOL_SIZE = 1  # preheated kernels kept waiting per chapter
+# Seconds between a page taking its preheated kernel and Voilà starting the next one.  Voilà's default
+# is 1 s; the refill runs the whole chapter (2-4 s of CPU), which on 2 cores would slow the page still
+# drawing.  After 3 s the page is drawn; a reload sooner than that waits for the refill.
+FILL_DELAY_S = 3.0
+INDEX_FRAGMENT = "chapters.html"  # written beside the template's tree.html for the index page
 
 
-# ------------------------------------------------------------------ the lecture copy
+# ------------------------------------------------------------------ the lecture copies
 
 
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _is_answer_cell(cell) -> bool:
-    meta = _nbgrader(cell)
-    return cell.cell_type == "code" and bool(meta.get("solution")) and not meta.get("grade")
-
-
-# Markdown sections that address the student, cut from the lecture copy: a heading
-# starting with one of these words, down to the next heading of the same or a higher level.
-EXERCISE_HEADINGS = ("exercise", "written answer")
-_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
-
-
-def without_exercise_sections(markdown: str) -> str:
-    """``markdown`` without its "### Exercise ..." / "### Written answer ..." sections."""
-    kept, cutting_below = [], None  # cutting_below: level of the heading being cut, or None
-    for line in markdown.splitlines():
-        heading = _HEADING.match(line)
-        if heading:
-            level, title = len(heading.group(1)), heading.group(2).strip().lower()
-            if cutting_below is not None and level <= cutting_below:
-                cutting_below = None
-            if cutting_below is None and title.startswith(EXERCISE_HEADINGS):
-                cutting_below = level
-        if cutting_below is None:
-            kept.append(line)
-    return "\n".join(kept).strip()
-
-
-def lecture_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The lecture copy of a solution notebook: prose, figures and widgets; no exercises.
-
-    Parameters
-    ----------
-    nb : NotebookNode
-        A chapter's solution notebook (nbgrader source, every answer filled in).
-
-    Returns
-    -------
-    NotebookNode
-        A new notebook: test cells, written-answer and task cells, raw cells
-        and "Exercise" / "Written answer" sections of markdown dropped;
-        answer cells silenced with ``%%capture``; outputs cleared; everything
-        else unchanged.
-    """
-    lecture = nbformat.v4.new_notebook(metadata=nb.metadata)
-    for cell in nb.cells:
-        meta = _nbgrader(cell)
-        if cell.cell_type == "raw" or meta.get("grade") or meta.get("task"):
-            continue  # test cells, written answers (markdown with grade), manually graded tasks
-        cell = nbformat.from_dict(cell)  # a copy: the source notebook is left alone
-        cell.setdefault("id", generate_corpus_id())
-        if cell.cell_type == "markdown":
-            cell.source = without_exercise_sections(cell.source)
-            if not cell.source:
-                continue  # the cell was an exercise statement and nothing else
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-            if _is_answer_cell(cell):
-                cell.source = "%%capture\n" + cell.source
-        lecture.cells.append(cell)
-    return lecture
-
-
-def write_lecture(course_root: Path, chapter: str, folder: Path) -> Path:
+def write_lecture(course_root: Path, chapter: str, folder: Path, exercises: str = DEFAULT_EXERCISES) -> Path:
     """Copy the chapter folder of ``solutions/`` into ``folder`` and write its lecture notebook there."""
     source_dir = Path(course_root) / "solutions" / chapter
     source = source_dir / f"{chapter}.ipynb"
     if not source.exists():
-        chapters = sorted(p.parent.name for p in (Path(course_root) / "solutions").glob("*/*.ipynb")
-                          if p.stem == p.parent.name)
-        raise FileNotFoundError(f"no chapter {chapter!r}: expected {source}; chapters: {', '.join(chapters) or 'none'}")
+        raise FileNotFoundError(f"no chapter {chapter!r}: expected {source}; "
+                                f"chapters: {', '.join(chapter_ids(course_root)) or 'none'}")
     # The notebook may read files beside it (data, images): the kernel runs in this folder.
     shutil.copytree(source_dir, folder, dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.ipynb"))
     nb = nbformat.read(source, as_version=4)
     target = folder / f"{chapter}.ipynb"
-    nbformat.write(lecture_notebook(nb), target)
+    nbformat.write(lecture_notebook(nb, exercises), target)
     return target
+
+
+def write_index_template(course_root: Path, jupyter_dir: Path) -> Path:
+    """Write the index page's chapter list where Voilà finds it beside the lecture template.
+
+    ``jupyter_dir`` goes first on ``JUPYTER_PATH`` (:func:`voila_env`): Voilà
+    searches ``<each entry>/voila/templates/lecture`` for the template's files,
+    and the template's ``tree.html`` includes this one.
+    """
+    folder = jupyter_dir / "voila" / "templates" / TEMPLATE
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / INDEX_FRAGMENT
+    path.write_text(index_html(chapters(course_root)), encoding="utf-8")
+    return path
+
+
+def validate_hide(notebooks: dict[str, Path], hide) -> None:
+    """Raise :class:`UnknownControlError` when a ``--hide`` name is no control of the chapters' widgets."""
+    if hide:
+        check_hide(hide, {chapter: control_names(nbformat.read(path, as_version=4))
+                          for chapter, path in notebooks.items()})
 
 
 # ------------------------------------------------------------------ the server
@@ -161,22 +137,32 @@ def _interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
 
-def voila_command(notebook: Path, port: int | None = None, open_browser: bool = False,
-                  ip: str = "127.0.0.1") -> list[str]:
-    """The ``voila`` command line serving ``notebook`` with the lecture template."""
-    cmd = [sys.executable, "-m", "voila", str(notebook), f"--template={TEMPLATE}", "--theme=light",
+def voila_command(target: Path, port: int | None = None, open_browser: bool = False,
+                  ip: str = "127.0.0.1", preheat: bool = True) -> list[str]:
+    """The ``voila`` command line serving ``target`` (a lecture notebook, or the folder of all) with the template."""
+    cmd = [sys.executable, "-m", "voila", str(target), f"--template={TEMPLATE}", "--theme=light",
            f"--Voila.ip={ip}", "--strip_sources=True", "--show_tracebacks=False",
            "--no-browser" if not open_browser else "--Voila.open_browser=True"]
+    if Path(target).is_dir():
+        cmd.append("--VoilaConfiguration.classic_tree=True")  # the template's own tree.html: the index page
+    if preheat:
+        cmd += ["--preheat_kernel=True", f"--pool_size={POOL_SIZE}", f"--VoilaKernelManager.fill_delay={FILL_DELAY_S}"]
     if port is not None:
         cmd.append(f"--port={port}")
     return cmd
 
 
-def voila_env(hide=(), dpi: int = LECTURE_DPI) -> dict:
-    """The environment for Voilà and its kernels: template path, hidden controls, figure DPI."""
+def voila_env(hide=(), dpi: int = LECTURE_DPI, templates: Path | None = None) -> dict:
+    """The environment for Voilà and its kernels: template path, lecture mode, hidden controls, figure DPI.
+
+    ``templates``: a folder searched before the packaged template (the index page's chapter list).
+    Preheated kernels get this environment too: Voilà starts them with a copy of its own.
+    """
     env = dict(os.environ)
     # Voilà looks for templates under <each JUPYTER_PATH entry>/voila/templates.
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(STATIC), env.get("JUPYTER_PATH", "")) if p)
+    paths = [str(templates) if templates else "", str(STATIC), env.get("JUPYTER_PATH", "")]
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in paths if p)
+    env["NNCOURSE_LECTURE"] = "1"  # widgets say nothing about "your code" (nnlib/widgets/_lecture.py)
     env["NNCOURSE_HIDE"] = ",".join(hide)
     env["NNCOURSE_DPI"] = str(int(dpi))
     # Projectors have a devicePixelRatio of 1: PNGs at 1 pixel per CSS pixel (nnlib/widgets/_layout.py);
@@ -191,36 +177,76 @@ def split_names(values) -> tuple[str, ...]:
     return tuple(name.strip() for value in values or () for name in value.split(",") if name.strip())
 
 
-def present(course_root, chapter: str, port: int | None = None, open_browser: bool = False,
-            hide=(), dpi: int = LECTURE_DPI, ip: str = "127.0.0.1") -> int:
-    """Serve the lecture view of ``chapter`` until Ctrl-C; return an exit code (0 after Ctrl-C).
+def _prepare(root: Path, chapter: str | None, work: Path, exercises: str, hide) -> tuple[Path, Path | None]:
+    """Write the lecture copies (and the index's chapter list) under ``work``; check ``hide``.
+
+    Returns what Voilà serves (one notebook, or the folder of all chapters)
+    and the extra template folder (index only).
+    """
+    if chapter is not None:
+        notebook = write_lecture(root, chapter, work / "lecture", exercises)
+        validate_hide({chapter: notebook}, hide)
+        return notebook, None
+    ids = chapter_ids(root)
+    if not ids:
+        raise FileNotFoundError(f"no chapter to present: expected solutions/NN_topic/NN_topic.ipynb under {root}")
+    served = work / "chapters"
+    notebooks = {cid: write_lecture(root, cid, served / cid, exercises) for cid in ids}
+    validate_hide(notebooks, hide)
+    templates = work / "jupyter"
+    write_index_template(root, templates)
+    return served, templates
+
+
+def present(course_root, chapter: str | None = None, port: int | None = None, open_browser: bool = False,
+            hide=(), dpi: int = LECTURE_DPI, ip: str = "127.0.0.1", exercises: str = DEFAULT_EXERCISES,
+            preheat: bool = True) -> int:
+    """Serve the lecture view of ``chapter`` (or the index of all chapters) until Ctrl-C; return an exit code.
 
     Parameters
     ----------
     course_root : path or Course
         The folder with ``solutions/`` (the repository).
-    chapter : str
-        Chapter id, e.g. ``"01_perceptron"``.
+    chapter : str, optional
+        Chapter id, e.g. ``"01_perceptron"``; None serves an index page of
+        every chapter, each opening in the lecture view.
     port : int, optional
         Port on ``ip`` (default: Voilà's 8866, or the next free one).
     open_browser : bool
         Open the page in the default browser.
     hide : iterable of str
         Control names to keep off the screen in every widget, e.g. ``("b",)``.
+        A name no widget of the chapter(s) has raises :class:`UnknownControlError`.
     dpi : int
         Resolution of the widget figures (96 in a notebook).
     ip : str
         Address to listen on; loopback by default (the lecture machine only).
+    exercises : {"show", "hide"}
+        Exercise and written-answer statements as one-line markers, or left out.
+    preheat : bool
+        Keep a kernel per chapter running the chapter before the page is asked for.
+
+    Returns
+    -------
+    int
+        Voilà's exit code, or 0 after Ctrl-C / SIGTERM.
     """
-    root = Path(getattr(course_root, "root", course_root))
+    # a Course (from the CLI) carries its folder in .root; a Path has a .root too ("/"), so test for paths first
+    root = Path(course_root if isinstance(course_root, (str, os.PathLike)) else course_root.root)
     hide = split_names(hide) if not isinstance(hide, str) else split_names([hide])
-    folder = Path(tempfile.mkdtemp(prefix=f"nncourse-present-{chapter}-"))
+    if exercises not in EXERCISE_MODES:
+        raise ValueError(f"exercises must be one of {', '.join(EXERCISE_MODES)}; got {exercises!r}")
+    work = Path(tempfile.mkdtemp(prefix=f"nncourse-present-{chapter or 'index'}-"))
     try:
-        notebook = write_lecture(root, chapter, folder)
-        shown = f", hiding {', '.join(hide)}" if hide else ""
-        print(f"Lecture view of {chapter}{shown}: Voilà prints the address below; Ctrl-C stops it.", flush=True)
-        process = subprocess.Popen(voila_command(notebook, port, open_browser, ip), env=voila_env(hide, dpi),
-                                   cwd=folder)
+        served, templates = _prepare(root, chapter, work, exercises, hide)
+        what = f"Lecture view of {chapter}" if chapter else "Index of the chapters (each opens in the lecture view)"
+        settings = [f"exercises {'as one-line markers' if exercises == 'show' else 'left out'}"]
+        settings += [f"hiding {', '.join(hide)}"] if hide else []
+        print(f"{what}, {'; '.join(settings)}. Voilà prints the address below; Ctrl-C stops it.\n"
+              "In the page: PageDown / → next section, PageUp / ← previous, C contents, "
+              "'Reset widgets' bottom right.", flush=True)
+        process = subprocess.Popen(voila_command(served, port, open_browser, ip, preheat),
+                                   env=voila_env(hide, dpi, templates), cwd=served if served.is_dir() else served.parent)
         # Ctrl-C, or SIGTERM from a process manager: stop Voilà and its kernels, not just this process.
         in_main = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
@@ -233,4 +259,8 @@ def present(course_root, chapter: str, port: int | None = None, open_browser: bo
             if in_main:
                 signal.signal(signal.SIGTERM, previous)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+__all__ = ["present", "write_lecture", "lecture_notebook", "without_exercise_sections", "voila_command",
+           "voila_env", "split_names", "UnknownControlError", "STATIC", "TEMPLATE"]

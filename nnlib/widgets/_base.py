@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from nnlib.widgets import _layout
+from nnlib.widgets._lecture import lecture_view, remember
 from nnlib.widgets._png import encode_rgba
 
 
@@ -144,6 +145,7 @@ class ChapterWidget:
 
         Its children are ``[controls box, image, status]``; see :func:`nnlib.widgets._layout.arrange`.
         """
+        remember(self)  # the values first shown: what the lecture view's "Reset widgets" returns to
         hidden = self.hidden_controls | lecture_hide()
         shown = [c for name, c in self.controls.items() if name not in hidden]
         return _layout.arrange(shown, self.view.image, self.status, beside=self.controls_beside)
@@ -161,6 +163,12 @@ def show(widget_class, *args, **kwargs):
     return widget_class(*args, **kwargs)
 
 
+def _note(text: str) -> None:
+    """Print a note for the student; the lecture view (the solution, in front of a class) prints none."""
+    if not lecture_view():
+        print(text)
+
+
 def use_student(func, reference, probe_args=(), probe_kwargs=None):
     """The student's ``func`` if it runs on a probe input, else ``reference``, with a printed note.
 
@@ -176,10 +184,10 @@ def use_student(func, reference, probe_args=(), probe_kwargs=None):
     try:
         func(*copy.deepcopy(tuple(probe_args)), **copy.deepcopy(dict(probe_kwargs or {})))
     except NotImplementedError:
-        print(f"Note: {name} is not implemented yet, so this cell uses the reference {ref_name}.")
+        _note(f"Note: {name} is not implemented yet, so this cell uses the reference {ref_name}.")
         return reference
     except Exception as exc:  # a bug in the student's code: say so, carry on with the reference
-        print(f"Note: {name} raised {type(exc).__name__}: {exc}; this cell uses the reference {ref_name}.")
+        _note(f"Note: {name} raised {type(exc).__name__}: {exc}; this cell uses the reference {ref_name}.")
         return reference
-    print(f"Using your {name}.")
+    _note(f"Using your {name}.")
     return func

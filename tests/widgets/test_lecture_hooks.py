@@ -54,3 +54,85 @@ def test_dpi_variable_enlarges_the_figure(monkeypatch):
     width, _height = Image.open(io.BytesIO(explorer.view.image.value)).size
     assert width == round(width_in * 150)
     assert explorer.view.image.layout.width == f"{width}px"  # one PNG pixel per CSS pixel
+
+
+# ---------------------------------------------------------------- lecture mode: nothing about "your code"
+
+
+def test_lecture_mode_leaves_out_the_your_code_lines(monkeypatch, capsys):
+    """With NNCOURSE_LECTURE=1, no "✓ your train_perceptron", no "your mlp_forward" note, no "Using your"."""
+    from nnlib.data import logic_gate
+    from nnlib.mlp import mlp_forward
+    from nnlib.perceptron import train
+    from nnlib.widgets._base import use_student
+    from nnlib.widgets.xor import XorSpaceWarp
+
+    def train_perceptron(X, t, lr=0.1, max_epochs=100):
+        return train(X, t, lr=lr, max_epochs=max_epochs)
+
+    def widgets_say():
+        player = TrainingPlayer(train=train_perceptron)
+        player.controls["t"].value = player.controls["t"].max  # the last frame shows every line
+        return player.status.value + XorSpaceWarp(forward=mlp_forward).status.value
+
+    monkeypatch.delenv("NNCOURSE_LECTURE", raising=False)
+    student = widgets_say()
+    use_student(train_perceptron, train, probe_args=logic_gate("and"))
+    assert "✓ your <code>train_perceptron</code> powers this" in student and "mlp_forward" in student
+    assert "Using your train_perceptron." in capsys.readouterr().out  # the same calls say it to a student
+
+    monkeypatch.setenv("NNCOURSE_LECTURE", "1")
+    lecture = widgets_say()
+    assert use_student(train_perceptron, train, probe_args=logic_gate("and")) is train_perceptron  # still the function asked for
+    assert capsys.readouterr().out == ""
+    for phrase in ("your", "✓", "mlp_forward"):
+        assert phrase not in lecture, f"{phrase!r} in the lecture view's status lines: {lecture}"
+    assert "Converged" in lecture and "x = (0, 0)" in lecture  # the lines about the figure stay
+
+
+# ---------------------------------------------------------------- "Reset widgets"
+
+
+def test_reset_all_puts_every_shown_widget_back(monkeypatch):
+    """After moving sliders, a gate, a Play and a stepper: reset_all() restores each value and the first image."""
+    from nnlib.widgets import _lecture
+    from nnlib.widgets.graph import GraphStepper
+    from widget_support import png
+
+    monkeypatch.setattr(_lecture, "_initial", _lecture.weakref.WeakKeyDictionary())  # this test's widgets only
+    explorer, player, stepper = DecisionLineExplorer(), TrainingPlayer(), GraphStepper()
+    for w in (explorer, player, stepper):
+        w.widget  # shown: its values are remembered
+    first = [png(w) for w in (explorer, player, stepper)]
+    explorer.controls["w1"].value = -1.5
+    explorer.controls["gate"].value = "or"
+    player.controls["gate"].value = "or"
+    player.step()
+    player.step()
+    player.controls["play"].playing = True
+    stepper.forward_step()
+    stepper.controls["x"].value = 3.0
+    stepper.forward_step()
+    moved = [png(w) for w in (explorer, player, stepper)]
+    assert all(a != b for a, b in zip(first, moved)), "every widget should show something new before the reset"
+
+    assert _lecture.reset_all() == 3
+    assert {k: explorer.controls[k].value for k in ("gate", "w1", "w2", "b")} == {
+        "gate": "and", "w1": 0.5, "w2": 0.5, "b": -0.25}
+    assert (player.controls["gate"].value, player.frame, player.controls["play"].playing) == ("and", 0, False)
+    assert (stepper.step, stepper.controls["x"].value) == (0, -2.0)
+    assert [png(w) for w in (explorer, player, stepper)] == first
+
+
+def test_reset_button_is_a_hidden_button_that_resets(monkeypatch):
+    """The lecture copy's last cell: a button with the class the page looks for; a click resets."""
+    from nnlib.widgets import _lecture
+
+    monkeypatch.setattr(_lecture, "_initial", _lecture.weakref.WeakKeyDictionary())
+    explorer = DecisionLineExplorer()
+    explorer.widget
+    explorer.controls["b"].value = 1.0
+    button = _lecture.reset_button()
+    assert _lecture.RESET_CLASS in button._dom_classes
+    button.click()
+    assert explorer.controls["b"].value == -0.25
