@@ -5,6 +5,7 @@
     python -m benchmarks --only training overhead
     python -m benchmarks --skip grading   # grading a class of 60 three ways is most of the run time
     python -m benchmarks --only present   # lecture view: page ready, preheated vs cold
+    python -m benchmarks --only race      # the optimizer race's frames per second in the lecture view
     python -m benchmarks --full-grid     # training: all 16 configurations instead of the compact grid
 
 Each benchmark is also a script of its own (``python -m benchmarks.bench_training --quick``).
@@ -23,6 +24,7 @@ if __package__ in (None, ""):  # run as a file: python benchmarks/__main__.py
     __package__ = "benchmarks"
 
 from benchmarks import bench_blas, bench_grading, bench_overhead, bench_present, bench_training, bench_widgets
+from benchmarks import bench_race
 from benchmarks._common import HERE, Section, machine_info, md_table, optional, versions
 
 BENCHMARKS = {
@@ -31,6 +33,7 @@ BENCHMARKS = {
     "overhead": bench_overhead,
     "widgets": bench_widgets,
     "present": bench_present,
+    "race": bench_race,
     "grading": bench_grading,
 }
 REPORT, CHART = HERE / "REPORT.md", HERE / "report.png"

@@ -13,7 +13,8 @@ in a real JupyterLab (the solution notebooks) and in the lecture view
   arrived and been handed to the ``<img>``);
 - the image's ``load`` event (fetched and decoded);
 - the first animation frame after ``load`` (the frame that paints it),
-  which is "new pixels".
+  which is "new pixels".  A widget that draws on a ``<canvas>`` (the optimizer race) counts
+  its redraw (the canvas's ``clearRect``, once per frame) as new pixels.
 
 Each widget's main control is driven the way ``bench_widgets`` drives it
 (the first visible slider, one arrow key per change, walking up and down;
@@ -66,6 +67,15 @@ _ARM_JS = """(root) => {
       requestAnimationFrame(() => { t.frames.push({src, load, paint: performance.now()}); if (t.done) t.done(); });
     }, {once: true});
   }).observe(img, {attributes: true, attributeFilter: ['src']});
+  const canvas = root.querySelector('canvas');
+  if (canvas) {  // a canvas widget (the optimizer race) paints itself: a frame is one redraw of its canvas
+    const ctx = canvas.getContext('2d'), clear = ctx.clearRect;
+    ctx.clearRect = function (...args) {
+      const now = performance.now();
+      t.frames.push({src: now, load: now, paint: now});
+      return clear.apply(this, args);
+    };
+  }
 }"""
 # Before a change: forget earlier timings and make a promise that the next painted frame keeps.
 _RESET_JS = """(root) => {

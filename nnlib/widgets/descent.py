@@ -188,7 +188,7 @@ class LearningRateExplorer(BlittedWidget):
     def _status(self, function, lr, k) -> str:
         shown = ", ".join(_short(w) for w in self.path[:min(k, 6) + 1])
         more = ", …" if k > 6 else ""
-        return f"w₀ … w_{k} = {shown}{more}. {_verdict(function, lr, self.path)}"
+        return f"w<sub>0</sub> … w<sub>{k}</sub> = {shown}{more}. {_verdict(function, lr, self.path)}"
 
 
 def _short(w: float) -> str:

@@ -225,7 +225,13 @@ function render({ model, el }) {
   }
 
   model.on("change:value", background);
-  model.on("change:paths change:losses change:axes change:steps", () => { load(); draw(); });
+  // A new race changes several traits in one message: redraw once, at the next frame.
+  let pending = null;
+  const refresh = () => {
+    if (pending !== null) return;
+    pending = requestAnimationFrame(() => { pending = null; load(); if (request === null) draw(); });
+  };
+  model.on("change:paths change:losses change:axes change:steps", refresh);
   model.on("change:frame", () => { if (request === null) { s = model.get("frame"); draw(); } });
   model.on("change:playing", () => { if (model.get("playing")) start(); else if (request !== null) stop(false); });
   model.on("change:hidden", showButtons);
@@ -235,7 +241,12 @@ function render({ model, el }) {
   background();
   resize();
   if (model.get("playing")) start();
-  return () => { stop(false); observer.disconnect(); if (url) URL.revokeObjectURL(url); };
+  return () => {
+    stop(false);
+    if (pending !== null) cancelAnimationFrame(pending);
+    observer.disconnect();
+    if (url) URL.revokeObjectURL(url);
+  };
 }
 
 export default { render };

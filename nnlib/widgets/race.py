@@ -62,18 +62,19 @@ class Surface:
     lr: float  # the starting learning rate: one at which every optimizer does something worth seeing
     note: str
     minima: tuple  # where f = f_min, marked with a star
+    saddles: tuple = ()  # saddle points, marked with a cross
 
 
 SURFACES = {
     "ravine": Surface(
         "ravine: f = 0.1x² + 8y²", lambda x, y: 0.1 * x**2 + 8.0 * y**2,
-        lambda x, y: np.array([0.2 * x, 16.0 * y]), 0.0, (-5.0, 1.0), (-6.0, 2.0), (-1.6, 1.6), 0.08,
+        lambda x, y: np.array([0.2 * x, 16.0 * y]), 0.0, (-5.0, 1.0), (-6.0, 2.0), (-1.6, 1.6), 10 ** -1.1,
         "curvature 0.2 along x, 16 along y: SGD zigzags across the ravine and crawls along it", ((0.0, 0.0),)),
     "saddle": Surface(
         "saddle: f = x²/2 + y⁴/4 − y²/2", lambda x, y: 0.5 * x**2 + 0.25 * y**4 - 0.5 * y**2,
         lambda x, y: np.array([x, y**3 - y]), -0.25, (-2.5, 1e-3), (-3.0, 1.5), (-1.6, 1.6), 0.1,
         "a saddle point at (0, 0), minima at (0, ±1); the start is 0.001 off the ridge y = 0",
-        ((0.0, 1.0), (0.0, -1.0))),
+        ((0.0, 1.0), (0.0, -1.0)), ((0.0, 0.0),)),
     "rosenbrock": Surface(
         "Rosenbrock: f = (1 − x)² + 10(y − x²)²", lambda x, y: (1 - x) ** 2 + 10.0 * (y - x**2) ** 2,
         lambda x, y: np.array([-2.0 * (1 - x) - 40.0 * x * (y - x**2), 20.0 * (y - x**2)]), 0.0, (-1.5, 2.0),
@@ -190,8 +191,8 @@ class OptimizerRace(ChapterWidget):
             raise ValueError(f"surface must be one of {list(SURFACES)}, got {surface!r}")
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
             raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-        super().__init__(figsize=(8.6, 3.6), hide=())
-        self.view = CanvasView((8.6, 3.6))
+        super().__init__(figsize=(8.6, 3.3), hide=())
+        self.view = CanvasView((8.6, 3.3))  # 3.3 in: figure, controls, buttons and status fit a 720-px projector
         self.view.name = type(self).__name__
         self.canvas = self.view.image
         self.steps = int(steps)
@@ -252,7 +253,7 @@ class OptimizerRace(ChapterWidget):
         with self.canvas.hold_sync():  # one message: the canvas never draws half a race
             self.canvas.paths = paths.tobytes()
             self.canvas.losses = losses.astype(np.float32).tobytes()  # (6, steps + 1), NaN after divergence
-        self.status.value = self._status(lr, beta)
+        self.status.value = self._status(lr, beta)  # the surface's note is in the notebook's prose
 
     def _draw_background(self, surface: Surface) -> None:
         figure = self.view.figure
@@ -270,6 +271,9 @@ class OptimizerRace(ChapterWidget):
         ax.plot(*surface.start, "o", ms=7, color="black", mec="white", zorder=3)
         for minimum in surface.minima:
             ax.plot(*minimum, "*", ms=12, color="#f2c200", mec="#5a4a00", zorder=3)
+        for saddle in surface.saddles:
+            ax.plot(*saddle, "X", ms=9, color="#444444", mec="white", zorder=3)
+            ax.annotate("saddle", saddle, xytext=(7, -14), textcoords="offset points", fontsize=9.5)
         ax.annotate("start", surface.start, xytext=(6, 6), textcoords="offset points", fontsize=9.5)
         ax.set_xlim(*surface.xlim)
         ax.set_ylim(*surface.ylim)
@@ -280,6 +284,8 @@ class OptimizerRace(ChapterWidget):
         ax_loss.set_xlim(0, self.steps)
         ax_loss.set_ylim(10.0 ** np.log10(LOSS_FLOOR), 10.0 ** np.ceil(top))
         ax_loss.set_yscale("log")
+        ax_loss.set_yticks(10.0 ** np.arange(np.log10(LOSS_FLOOR), np.ceil(top) + 1, 3))  # every 10^3: legible
+        ax_loss.minorticks_off()
         ax_loss.set_xlabel("step")
         ax_loss.set_ylabel(r"$f - f_{\min}$")
         ax_loss.set_title("loss above the minimum", fontsize=11, loc="left")  # the step counter goes right
@@ -307,8 +313,7 @@ class OptimizerRace(ChapterWidget):
             _path, loss, diverged = self.race[name]
             text = f"diverged at step {diverged}" if diverged else f"{loss[-1]:.2g}"
             parts.append(f"<span style='color:{COLORS[name]}'>■</span> {name} {text}")
-        return (f"learning rate {lr:.4g}, β {beta:.2f} · f − f_min after {self.steps} steps: "
-                + " &nbsp;".join(parts) + f"<br>{self.surface.note}")
+        return f"f − f<sub>min</sub> after {self.steps} steps: " + " &nbsp;".join(parts)
 
     # -- the animation, from Python (the buttons do the same in the browser) --------------
     def play(self) -> None:

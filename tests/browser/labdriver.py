@@ -17,7 +17,9 @@ Three pieces, each usable on its own:
 Why the PNG bytes?  Every chapter widget draws a matplotlib Figure into an
 ``ipywidgets.Image``, whose ``src`` is a ``blob:`` URL of the PNG.  Fetching
 it inside the page gives exactly the bytes on screen, so "the figure changed"
-is a byte comparison and "the figure is not blank" is a pixel statistic.
+is a byte comparison and "the figure is not blank" is a pixel statistic.  A widget that draws on a ``<canvas>`` (the optimizer
+race, ``nnlib/widgets/race.js``) is read as the canvas's pixels
+(``toDataURL``), after its images.
 """
 from __future__ import annotations
 
@@ -281,6 +283,10 @@ _IMAGES_JS = """async (root) => {
             text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
         }
         out.push(btoa(text));
+    }
+    // A widget drawn on a canvas (chapter 05's optimizer race) is seen through the canvas's pixels.
+    for (const canvas of root.querySelectorAll('canvas')) {
+        out.push(canvas.toDataURL('image/png').split(',')[1]);
     }
     return out;
 }"""
