@@ -144,7 +144,9 @@ def run(quick: bool = False) -> Section:
                 errors.append((key, "has no control to drive"))
                 continue
             widgets_[key], drivers[key], frames[key] = widget, (what, change), 0
-            widget.view.image.observe(lambda _c, key=key: frames.__setitem__(key, frames[key] + 1), names="value")
+            # a frame is a new PNG (value), or new numbers for a canvas widget to draw (its view's frame_traits)
+            traits = list(getattr(widget.view, "frame_traits", ("value",)))
+            widget.view.image.observe(lambda _c, key=key: frames.__setitem__(key, frames[key] + 1), names=traits)
         times = {key: [] for key in widgets_}
         cpu = {key: [] for key in widgets_}
         for _ in range(changes):  # round-robin: every widget takes one change per round

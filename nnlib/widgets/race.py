@@ -150,7 +150,13 @@ class RaceCanvas(anywidget.AnyWidget):
 
 
 class CanvasView(FigureView):
-    """A FigureView whose 'image' is the :class:`RaceCanvas`: the figure is its static background."""
+    """A FigureView whose 'image' is the :class:`RaceCanvas`: the figure is its static background.
+
+    ``frame_traits``: the canvas's traits whose change makes a new picture
+    (a new background, or a new race to draw).
+    """
+
+    frame_traits = ("value", "paths")
 
     def __init__(self, figsize):
         super().__init__(figsize)
