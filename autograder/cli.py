@@ -6,6 +6,7 @@
     nncourse demo                              the whole pipeline on bundled samples
     nncourse lab [JUPYTER OPTIONS]             open JupyterLab on course/
     nncourse present [CHAPTER] [--hide NAME]   code-free lecture view of a chapter (no CHAPTER: an index)
+    nncourse hub start --roster ROSTER.csv     a JupyterHub for the course on this machine (autograder/hub)
 """
 from __future__ import annotations
 
@@ -265,6 +266,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="start each page's kernel when the page is asked for (slower pages, one kernel less "
                         "per chapter)")
     p.set_defaults(func=cmd_present)
+
+    from autograder.hub.cli import add_parser as add_hub_parser
+
+    add_hub_parser(sub)
     return parser
 
 

@@ -1,0 +1,111 @@
+"""``nncourse hub``: the command line of the course's JupyterHub (wired into :mod:`autograder.cli`).
+
+    nncourse hub start --roster roster.csv      set up (idempotent), then run the hub in the foreground
+    nncourse hub setup --roster roster.csv      set up only (accounts, environment, exchange, course, config)
+    nncourse hub remove                         delete the accounts setup made and the prefix's folders
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+DEFAULT_PREFIX = "/srv/nncourse"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("hub", help="a JupyterHub for the course on this machine (roster, exchange, formgrader)",
+                       description="Set up and run a JupyterHub for the course on this Linux machine: accounts "
+                                   "from a roster, one Jupyter server per user, nbgrader's exchange and panels, "
+                                   "the formgrader for instructors. Run as root.")
+    actions = p.add_subparsers(dest="hub_action", required=True, metavar="ACTION")
+    for name, text in (("start", "set up, then run the hub in the foreground (Ctrl-C stops it)"),
+                       ("setup", "set up only: accounts, environment, exchange, course root, configuration")):
+        a = actions.add_parser(name, help=text, description=text)
+        _common(a)
+        a.add_argument("--roster", help="CSV with columns username,role (student/instructor); optional name,email")
+        a.add_argument("--ip", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class, behind TLS)")
+        a.add_argument("--port", type=int, default=8000, help="public port (default 8000)")
+        a.add_argument("--hub-port", type=int, default=8081, help="hub API port on 127.0.0.1 (default 8081)")
+        a.add_argument("--proxy-api-port", type=int, default=8001, help="proxy API port on 127.0.0.1 (default 8001)")
+        a.add_argument("--service-port", type=int, default=8091,
+                       help="formgrader service port on 127.0.0.1 (default 8091)")
+        a.add_argument("--auth", choices=("local", "lti13"), default="local",
+                       help="local: the machine's accounts and passwords (PAM); lti13: launches from an LMS")
+        a.add_argument("--lti-issuer", help="LTI 1.3: the platform's issuer, e.g. https://canvas.instructure.com")
+        a.add_argument("--lti-client-id", action="append", help="LTI 1.3: the tool's client id (repeatable)")
+        a.add_argument("--lti-authorize-url", help="LTI 1.3: the platform's OIDC authorization URL")
+        a.add_argument("--lti-jwks-url", help="LTI 1.3: the platform's JWKS URL (its public keys)")
+        a.add_argument("--lti-username-key", default="email",
+                       help="LTI 1.3: the ID-token claim naming the user (default email)")
+        a.add_argument("--idle-timeout", type=int, default=3600,
+                       help="stop servers idle this many seconds (default 3600; 0: never)")
+        a.add_argument("--ssl-cert", default="", help="TLS certificate for the public port")
+        a.add_argument("--ssl-key", default="", help="TLS key for the public port")
+        a.add_argument("--python", default=None, help="interpreter for the hub's environment (default: this "
+                                                      "one's base, or /usr/bin/python3 if others cannot run it)")
+        a.set_defaults(func=cmd_hub)
+    a = actions.add_parser("remove", help="delete the accounts setup made for the course and the prefix's folders")
+    _common(a)
+    a.add_argument("--keep-env", action="store_true", help="keep the Python environment (slow to rebuild)")
+    a.set_defaults(func=cmd_hub)
+
+
+def _common(a) -> None:
+    a.add_argument("--course", default="nncourse", help="course id (default nncourse): groups, service, exchange")
+    a.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"where the hub lives (default {DEFAULT_PREFIX})")
+    a.add_argument("--env", default="", help="the hub's Python environment (default PREFIX/env)")
+
+
+def _settings(args):
+    from autograder.hub.settings import HubSettings
+
+    existing = HubSettings(course=args.course, prefix=args.prefix, env_dir=args.env)
+    if args.hub_action == "remove":
+        return HubSettings.load(existing.path) if existing.path.exists() else existing
+    lti = {}
+    if args.auth == "lti13":
+        lti = {"issuer": args.lti_issuer, "client_id": args.lti_client_id or [],
+               "authorize_url": args.lti_authorize_url, "jwks_endpoint": args.lti_jwks_url,
+               "username_key": args.lti_username_key}
+    return HubSettings(course=args.course, prefix=args.prefix, env_dir=args.env, ip=args.ip, port=args.port,
+                       hub_port=args.hub_port, proxy_api_port=args.proxy_api_port, service_port=args.service_port,
+                       auth=args.auth, lti=lti, idle_timeout=args.idle_timeout, ssl_cert=args.ssl_cert,
+                       ssl_key=args.ssl_key)
+
+
+def cmd_hub(args) -> int:
+    from autograder.hub.accounts import AccountError
+    from autograder.hub.environment import EnvironmentError_
+    from autograder.hub.roster import RosterError, read_roster
+    from autograder.hub.setup import HubError, remove, setup, start
+    from autograder.pipeline.course import find_course
+
+    try:
+        settings = _settings(args)
+        if args.hub_action == "remove":
+            remove(settings, keep_env=args.keep_env)
+            return 0
+        roster = read_roster(args.roster) if args.roster else None
+        if roster is None and settings.path.exists():  # started again without --roster: the same people
+            before = type(settings).load(settings.path)
+            settings.students, settings.instructors = before.students, before.instructors
+        setup(find_course(), settings, roster, python=args.python, say=_say)
+        if args.hub_action == "setup":
+            _say(f"set up; start it with: nncourse hub start --course {args.course} --prefix {args.prefix} ...")
+            return 0
+        return start(settings, say=print)
+    except (RosterError, HubError, AccountError, EnvironmentError_) as exc:
+        print(f"nncourse hub: {exc}", file=sys.stderr)
+        return 2
+
+
+def _say(text: str) -> None:
+    print(f"[hub] {text}", flush=True)
+
+
+if __name__ == "__main__":  # python -m autograder.hub.cli ... (same as nncourse hub ...)
+    parser = argparse.ArgumentParser(prog="nncourse")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    ns = parser.parse_args()
+    sys.exit(ns.func(ns))
