@@ -18,6 +18,7 @@ import numpy as np
 from nnlib.update_rules import ewma as nnlib_ewma
 from nnlib.widgets._base import show
 from nnlib.widgets._blit import BlittedWidget
+from nnlib.widgets._lecture import lecture_view
 
 __all__ = ["noisy_series", "EwmaExplorer", "ewma_explorer"]
 
@@ -111,7 +112,7 @@ class EwmaExplorer(BlittedWidget):
         self.status.value = (f"At t = 1 the raw average is (1 − β) x₁ = {self.raw[0]:.3g}, the corrected one "
                              f"{self.corrected[0]:.4g} = x₁; after t = {window:.3g} values the raw one has "
                              f"reached 1 − β^t ≈ {1 - beta ** max(1, round(window)):.2f} of the level. "
-                             + self.note)
+                             + ("" if lecture_view() else self.note))  # the lecture view: no "your code" line
 
 
 def ewma_explorer(**kwargs):

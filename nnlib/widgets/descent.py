@@ -118,7 +118,7 @@ class LearningRateExplorer(BlittedWidget):
         self.controls["step"] = widgets.Button(description="Step", icon="step-forward")
         self.controls["reset"] = widgets.Button(description="Reset", icon="undo")
         self.controls["step"].on_click(lambda _b: self.step())
-        self.controls["reset"].on_click(lambda _b: self.reset())
+        self.controls["reset"].on_click(lambda _b: self.rewind())
         self._wire()
 
     def step(self) -> None:
@@ -126,8 +126,8 @@ class LearningRateExplorer(BlittedWidget):
         slider = self.controls["steps"]
         slider.value = min(slider.value + 1, slider.max)
 
-    def reset(self) -> None:
-        """Back to the start (the Reset button)."""
+    def rewind(self) -> None:
+        """Back to the start (the Reset button; not named reset: the lecture view's reset restores first values)."""
         self.controls["steps"].value = 0
 
     @property

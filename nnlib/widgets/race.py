@@ -336,8 +336,8 @@ class OptimizerRace(ChapterWidget):
         self.canvas.playing = False
         self.canvas.frame = min(self.canvas.frame + 1, self.steps)
 
-    def reset(self) -> None:
-        """Back to the start."""
+    def rewind(self) -> None:
+        """Back to the start (the Reset button does the same in the browser)."""
         self.canvas.playing = False
         self.canvas.frame = 0
 

@@ -205,7 +205,7 @@ def test_race_animation_state_from_python():
     assert w.canvas.playing and w.canvas.frame == 0
     w.step()
     assert (w.canvas.frame, w.canvas.playing) == (1, False)
-    w.reset()
+    w.rewind()
     assert w.canvas.frame == 0
 
 
@@ -248,3 +248,17 @@ def test_widgets_draw_nothing_while_graded(helper, monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     note = helper()
     assert isinstance(note, widgets.HTML) and "not drawn while the notebook is graded" in note.value
+
+
+def test_lecture_view_leaves_out_the_your_code_line_and_its_reset_restores_first_values(monkeypatch):
+    """NNCOURSE_LECTURE=1: no 'your ewma powers this'; the lecture's reset brings the step count back to 5, not 0."""
+    from nnlib.widgets._lecture import remember, reset
+
+    monkeypatch.setenv("NNCOURSE_LECTURE", "1")
+    assert "powers this" not in EwmaExplorer(ewma=lambda x, beta, bias_correction=True: ewma(x, beta, bias_correction)).status.value
+    w = LearningRateExplorer(steps=5)
+    remember(w)
+    w.controls["lr"].value = 1.1
+    w.controls["reset"].click()
+    reset(w)
+    assert (w.controls["steps"].value, w.controls["lr"].value) == (5, 0.1)
