@@ -97,6 +97,10 @@ def _spawner(c, s: HubSettings) -> None:
     c.Spawner.start_timeout = 180
     c.Spawner.http_timeout = 180
     c.Spawner.pre_spawn_hook = pre_spawn_hook(s)
+    # Stopping: a Jupyter server without a terminal waits out SIGINT; don't make the hub's shutdown (and the
+    # formgrader service's, which uses the same spawner) take a minute.
+    c.LocalProcessSpawner.interrupt_timeout = 2
+    c.LocalProcessSpawner.term_timeout = 5
 
 
 def pre_spawn_hook(s: HubSettings):

@@ -57,7 +57,7 @@ from autograder.sandbox.kernelspec import nbgrader_args, write_kernelspec
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.pool import SandboxPool
 from autograder.sandbox.pool import available as warm_available
-from autograder.pipeline.submissions import Intake, collect, place
+from autograder.pipeline.submissions import Intake, collect, from_submitted_area, place
 
 _ERROR_FOR = re.compile(r"error processing assignment '([^']+)' for student '([^']+)'")
 _UNRESPONSIVE = re.compile(r"While processing assignment (\S+), the kernel became unresponsive")
@@ -120,7 +120,8 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
     _release_for_grading(course, chapter)
 
     with tempfile.TemporaryDirectory(prefix="nncourse-intake-") as scratch:
-        intakes = collect(Path(submissions), chapter, Path(scratch))
+        source = from_submitted_area(Path(submissions), work / "submitted", chapter, Path(scratch))
+        intakes = collect(source, chapter, Path(scratch))
         if not intakes:
             raise CourseError(f"no submissions found in {submissions}")
         place(intakes, chapter, work / "submitted")

@@ -7,6 +7,14 @@ Accepted layouts of the SUBMISSIONS folder (mixable):
 * ``<student>.zip`` — one archive per student holding the notebook anywhere inside;
 * ``<class>.zip`` — one archive holding ``<student>/<notebook>.ipynb`` folders.
 
+SUBMISSIONS may also be nbgrader's own submitted area after ``nbgrader collect``
+(``grading/submitted``, on a JupyterHub: ``<student>/<chapter>/<chapter>.ipynb``
+beside the exchange's ``timestamp.txt``): only each student's folder of the
+chapter being graded is read (:func:`from_submitted_area`), and the exchange's
+files travel with the notebook (:data:`EXCHANGE_FILES`), so nbgrader knows
+when it was submitted (late or not) and ``nbgrader release_feedback`` finds
+the feedback's owner.
+
 SUBMISSIONS may also be the LMS's export zip itself (``nncourse grade
 class.zip``): its contents are then read as the SUBMISSIONS folder, with any
 of the layouts above (folders, loose notebooks, per-student zips), after
@@ -40,7 +48,10 @@ import nbformat
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024
 MAX_ARCHIVE_BYTES = 200 * 1024 * 1024  # one student's zip inside a class export
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]+")
-_SKIPPED = "nncourse: not unpacked"  # key of the stand-in file for an archive member over its size limit
+_SKIPPED = "nncourse: not unpacked"
+# Written by `nbgrader submit` beside the notebook and kept by `nbgrader collect`: when it was submitted,
+# and the secret that names its feedback file in the exchange.
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # key of the stand-in file for an archive member over its size limit
 
 
 @dataclass
@@ -84,6 +95,24 @@ def collect(submissions: Path, chapter: str, scratch: Path) -> list[Intake]:
             for student, files in _unzip(entry, scratch).items():
                 candidates.setdefault(student, []).extend(files)
     return [_choose(student, files, chapter) for student, files in sorted(candidates.items())]
+
+
+def from_submitted_area(submissions: Path, submitted_root: Path, chapter: str, scratch: Path) -> Path:
+    """``submissions`` itself, or, when it is nbgrader's submitted area, a copy of its ``<student>/<chapter>``.
+
+    Grading rewrites ``submitted/<student>/<chapter>``, so reading from it in
+    place would delete what is being read; and a student's folders of other
+    chapters must not be taken for this one's.
+    """
+    try:
+        Path(submissions).resolve().relative_to(Path(submitted_root).resolve())
+    except ValueError:
+        return Path(submissions)
+    copy = Path(tempfile.mkdtemp(prefix="collected-", dir=scratch))
+    for folder in sorted(Path(submitted_root).glob(f"*/{chapter}")):
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.copytree(folder, copy / folder.parent.name / chapter, symlinks=True)
+    return copy
 
 
 def _unpack_export(archive: Path, scratch: Path) -> Path:
@@ -215,6 +244,10 @@ def place(intakes: list[Intake], chapter: str, submitted_root: Path) -> None:
         if drop_duplicate_grade_ids(nb):
             intake.note = "; ".join(filter(None, [intake.note, "duplicated graded cells were counted once"]))
         nbformat.write(nb, folder / f"{chapter}.ipynb")
+        for name in EXCHANGE_FILES:  # a submission that came through nbgrader's exchange
+            extra = intake.source.parent / name
+            if extra.is_file() and not extra.is_symlink() and extra.stat().st_size < 4096:
+                shutil.copyfile(extra, folder / name)
 
 
 def drop_duplicate_grade_ids(nb: nbformat.NotebookNode) -> int:
