@@ -1,0 +1,60 @@
+"""Does the hub's configuration say what the README promises, for each kind of login?"""
+from __future__ import annotations
+
+from traitlets.config import Config
+
+from autograder.hub.jupyterhub_config import CONFIG_FILE, SERVER_SCOPES, configure
+from autograder.hub.settings import HubSettings
+
+
+def _configured(tmp_path, **kw) -> tuple[Config, HubSettings]:
+    settings = HubSettings(course="c101", prefix=str(tmp_path), students=["ada", "bob"], instructors=["prof"],
+                           port=18000, **kw)
+    c = Config()
+    configure(c, settings.save())
+    return c, settings
+
+
+def test_local_login_lets_in_only_the_roster(tmp_path):
+    c, s = _configured(tmp_path)
+    assert c.JupyterHub.authenticator_class == "pam"
+    assert c.Authenticator.allowed_users == {"ada", "bob", "prof"} and c.Authenticator.admin_users == set()
+    assert c.JupyterHub.load_groups == {"formgrade-c101": {"users": ["prof"]},
+                                        "nbgrader-c101": {"users": ["ada", "bob", "prof"]}}
+
+
+def test_the_formgrader_service_is_the_course_run_by_the_grader(tmp_path):
+    """Is the service named after the course (nbgrader finds it by that name), run as the grader in the course root?"""
+    c, s = _configured(tmp_path)
+    service = next(x for x in c.JupyterHub.services if x["name"] == "c101")
+    assert service["user"] == "grader-c101" and service["cwd"] == str(s.course_root)
+    assert service["environment"]["JUPYTER_CONFIG_PATH"] == str(s.role_dir("grader"))
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert "access:services!service=c101" in roles["instructor-c101"]["scopes"]
+    assert roles["instructor-c101"]["groups"] == ["formgrade-c101"]
+    assert not any("access:services" in scope for scope in roles["student-c101"]["scopes"])
+    assert roles["server"]["scopes"] == SERVER_SCOPES
+
+
+def test_servers_start_from_the_hub_environment_in_lab(tmp_path):
+    c, s = _configured(tmp_path)
+    assert c.Spawner.cmd == [str(s.bin / "jupyterhub-singleuser")] and c.Spawner.default_url == "/lab"
+    assert c.JupyterHub.db_url == f"sqlite:///{s.hub_dir / 'jupyterhub.sqlite'}"
+    assert c.JupyterHub.hub_ip == "127.0.0.1" and c.ConfigurableHTTPProxy.api_url.startswith("http://127.0.0.1:")
+
+
+def test_lti13_takes_the_lms_as_the_source_of_people_and_groups(tmp_path):
+    lti = {"issuer": "https://canvas.example", "client_id": ["10000000000001"],
+           "authorize_url": "https://canvas.example/api/lti/authorize_redirect",
+           "jwks_endpoint": "https://canvas.example/api/lti/security/jwks", "username_key": "email"}
+    c, s = _configured(tmp_path, auth="lti13", lti=lti)
+    assert c.JupyterHub.authenticator_class == "ltiauthenticator.lti13.auth.LTI13Authenticator"
+    assert c.LTI13Authenticator.client_id == {"10000000000001"} and c.LTI13Authenticator.issuer == lti["issuer"]
+    assert c.Authenticator.manage_groups is True and "load_groups" not in c.JupyterHub  # JupyterHub forbids both
+    assert callable(c.Authenticator.post_auth_hook)
+
+
+def test_the_config_file_is_two_lines_pointing_at_the_settings(tmp_path):
+    text = CONFIG_FILE.format(settings="/srv/nncourse/hub/settings.json")
+    compile(text, "jupyterhub_config.py", "exec")
+    assert "configure(c, '/srv/nncourse/hub/settings.json')" in text
