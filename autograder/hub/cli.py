@@ -2,6 +2,7 @@
 
     nncourse hub start --roster roster.csv      set up (idempotent), then run the hub in the foreground
     nncourse hub setup --roster roster.csv      set up only (accounts, environment, exchange, course, config)
+    nncourse hub start                          start again as set up (options given change that)
     nncourse hub remove                         delete the accounts setup made and the prefix's folders
 """
 from __future__ import annotations
@@ -23,25 +24,21 @@ def add_parser(sub) -> None:
         a = actions.add_parser(name, help=text, description=text)
         _common(a)
         a.add_argument("--roster", help="CSV with columns username,role (student/instructor); optional name,email")
-        a.add_argument("--ip", default="127.0.0.1",
-                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class, behind TLS)")
-        a.add_argument("--port", type=int, default=8000, help="public port (default 8000)")
-        a.add_argument("--hub-port", type=int, default=8081, help="hub API port on 127.0.0.1 (default 8081)")
-        a.add_argument("--proxy-api-port", type=int, default=8001, help="proxy API port on 127.0.0.1 (default 8001)")
-        a.add_argument("--service-port", type=int, default=8091,
-                       help="formgrader service port on 127.0.0.1 (default 8091)")
-        a.add_argument("--auth", choices=("local", "lti13"), default="local",
-                       help="local: the machine's accounts and passwords (PAM); lti13: launches from an LMS")
+        a.add_argument("--ip", help="address to listen on (default 127.0.0.1; 0.0.0.0 for a class, behind TLS)")
+        a.add_argument("--port", type=int, help="public port (default 8000)")
+        a.add_argument("--hub-port", type=int, help="hub API port on 127.0.0.1 (default 8081)")
+        a.add_argument("--proxy-api-port", type=int, help="proxy API port on 127.0.0.1 (default 8001)")
+        a.add_argument("--service-port", type=int, help="formgrader service port on 127.0.0.1 (default 8091)")
+        a.add_argument("--auth", choices=("local", "lti13"),
+                       help="local (default): the machine's accounts and passwords (PAM); lti13: launches from an LMS")
         a.add_argument("--lti-issuer", help="LTI 1.3: the platform's issuer, e.g. https://canvas.instructure.com")
         a.add_argument("--lti-client-id", action="append", help="LTI 1.3: the tool's client id (repeatable)")
         a.add_argument("--lti-authorize-url", help="LTI 1.3: the platform's OIDC authorization URL")
         a.add_argument("--lti-jwks-url", help="LTI 1.3: the platform's JWKS URL (its public keys)")
-        a.add_argument("--lti-username-key", default="email",
-                       help="LTI 1.3: the ID-token claim naming the user (default email)")
-        a.add_argument("--idle-timeout", type=int, default=3600,
-                       help="stop servers idle this many seconds (default 3600; 0: never)")
-        a.add_argument("--ssl-cert", default="", help="TLS certificate for the public port")
-        a.add_argument("--ssl-key", default="", help="TLS key for the public port")
+        a.add_argument("--lti-username-key", help="LTI 1.3: the ID-token claim naming the user (default email)")
+        a.add_argument("--idle-timeout", type=int, help="stop servers idle this many seconds (default 3600; 0: never)")
+        a.add_argument("--ssl-cert", help="TLS certificate for the public port")
+        a.add_argument("--ssl-key", help="TLS key for the public port")
         a.add_argument("--python", default=None, help="interpreter for the hub's environment (default: this "
                                                       "one's base, or /usr/bin/python3 if others cannot run it)")
         a.set_defaults(func=cmd_hub)
@@ -57,21 +54,30 @@ def _common(a) -> None:
     a.add_argument("--env", default="", help="the hub's Python environment (default PREFIX/env)")
 
 
+# Options that map one to one onto a HubSettings field (None: keep what the hub was set up with).
+_FIELDS = {"ip": "ip", "port": "port", "hub_port": "hub_port", "proxy_api_port": "proxy_api_port",
+           "service_port": "service_port", "auth": "auth", "idle_timeout": "idle_timeout",
+           "ssl_cert": "ssl_cert", "ssl_key": "ssl_key"}
+_LTI = {"lti_issuer": "issuer", "lti_client_id": "client_id", "lti_authorize_url": "authorize_url",
+        "lti_jwks_url": "jwks_endpoint", "lti_username_key": "username_key"}
+
+
 def _settings(args):
+    """The hub's settings: what it was set up with before (if anything), changed by the options given."""
     from autograder.hub.settings import HubSettings
 
-    existing = HubSettings(course=args.course, prefix=args.prefix, env_dir=args.env)
+    fresh = HubSettings(course=args.course, prefix=args.prefix, env_dir=args.env)
+    settings = HubSettings.load(fresh.path) if fresh.path.exists() else fresh
+    settings.env_dir = args.env or settings.env_dir
     if args.hub_action == "remove":
-        return HubSettings.load(existing.path) if existing.path.exists() else existing
-    lti = {}
-    if args.auth == "lti13":
-        lti = {"issuer": args.lti_issuer, "client_id": args.lti_client_id or [],
-               "authorize_url": args.lti_authorize_url, "jwks_endpoint": args.lti_jwks_url,
-               "username_key": args.lti_username_key}
-    return HubSettings(course=args.course, prefix=args.prefix, env_dir=args.env, ip=args.ip, port=args.port,
-                       hub_port=args.hub_port, proxy_api_port=args.proxy_api_port, service_port=args.service_port,
-                       auth=args.auth, lti=lti, idle_timeout=args.idle_timeout, ssl_cert=args.ssl_cert,
-                       ssl_key=args.ssl_key)
+        return settings
+    for option, name in _FIELDS.items():
+        if getattr(args, option) is not None:
+            setattr(settings, name, getattr(args, option))
+    lti = {"username_key": "email", **settings.lti}
+    lti.update({key: getattr(args, option) for option, key in _LTI.items() if getattr(args, option) is not None})
+    settings.lti = lti if settings.auth == "lti13" else {}
+    return settings
 
 
 def cmd_hub(args) -> int:
@@ -86,10 +92,7 @@ def cmd_hub(args) -> int:
         if args.hub_action == "remove":
             remove(settings, keep_env=args.keep_env)
             return 0
-        roster = read_roster(args.roster) if args.roster else None
-        if roster is None and settings.path.exists():  # started again without --roster: the same people
-            before = type(settings).load(settings.path)
-            settings.students, settings.instructors = before.students, before.instructors
+        roster = read_roster(args.roster) if args.roster else None  # None: the people it was set up with
         setup(find_course(), settings, roster, python=args.python, say=_say)
         if args.hub_action == "setup":
             _say(f"set up; start it with: nncourse hub start --course {args.course} --prefix {args.prefix} ...")

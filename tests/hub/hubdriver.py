@@ -77,7 +77,8 @@ class Hub:
     def setup(self, extra: list[str] = ()) -> str:
         os.chmod(self.work, 0o755)  # the prefix inside must be reachable by every account
         ports = [a for name, port in self.ports.items() for a in (f"--{name}", str(port))]
-        cmd = [NNCOURSE, "hub", "setup", "--roster", str(self.roster()), *self._common(), *ports, *extra]
+        roster = ["--roster", str(self.roster())] if self.members else []
+        cmd = [NNCOURSE, "hub", "setup", *roster, *self._common(), *ports, *extra]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         if result.returncode != 0:
             raise RuntimeError(f"nncourse hub setup failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
