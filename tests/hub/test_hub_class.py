@@ -135,6 +135,31 @@ def test_each_student_sees_their_own_feedback(hub, person):
     assert scores == {ADA: (9.0, 11.0), BOB: (0.0, 11.0)}
 
 
+def test_a_late_submission_is_graded_into_the_same_gradebook(hub, person):
+    """After the due date bob submits his finished work: is it collected, graded late, and the report updated?"""
+    due = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    hub.as_grader(f"nbgrader db assignment add {CHAPTER} --duedate='{due}'")
+    course = Course(hubdriver.REPO)
+    full = fill(nbformat.read(course.released_notebook(CHAPTER), as_version=4), answer_sources(course, CHAPTER))
+    page = person()
+    hubdriver.login(page, hub, BOB)
+    hubdriver.open_assignments(page)
+    assert hubdriver.put_notebook(page, BOB, _notebook_path(hub), json.loads(nbformat.writes(full))) == 200
+    hubdriver.submit(page, CHAPTER)
+    out = hub.as_grader(f"nbgrader collect --update {CHAPTER}")
+    assert f"Updating submission: {BOB} {CHAPTER}" in out.stdout + out.stderr
+    hub.as_grader(f"nncourse grade grading/submitted --chapter {CHAPTER} --jobs 2 --quiet")
+    with (hub.course_root / "grading" / "reports" / CHAPTER / "grades.csv").open() as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
+    assert (rows[BOB]["autograded"], rows[ADA]["autograded"]) == ("9", "9")
+    late = hub.as_grader("python -c \"from nbgrader.api import Gradebook; "
+                         "gb = Gradebook('sqlite:///grading/gradebook.db', 'nnhubtest'); "
+                         f"print(gb.find_submission('{CHAPTER}', '{BOB}').total_seconds_late, "
+                         f"gb.find_submission('{CHAPTER}', '{ADA}').total_seconds_late)\"")
+    bob_late, ada_late = map(float, late.stdout.split())
+    assert bob_late > 0 and ada_late == 0
+
+
 def test_students_cannot_read_what_is_not_theirs(hub, person):
     """Can bob read ada's work or feedback, the solutions, the gradebook or the case secret? (He must not.)"""
     ada_home = hubdriver.Path(f"/home/{ADA}")
