@@ -12,7 +12,7 @@ written to be read: one concept per module, each readable top to bottom.
     init            zeros, normal, uniform, Xavier/Glorot, He
     optimizers      SGD (+momentum, Nesterov), AdaGrad, RMSprop, Adadelta, Adam, AdamW
     update_rules    the same rules as pure functions (adam_step, ...), ewma, Updater
-    regularization  L1/L2 penalties, early stopping, gradient clipping
+    regularization  L1/L2 penalties (also on (W, b) pairs), early stopping, clipping, soft-thresholding
     schedules       learning-rate schedules
     training        fit() and History
     gradcheck       numerical gradients and relative error

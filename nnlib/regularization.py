@@ -8,6 +8,8 @@
   improved for ``patience`` epochs, then restores the best weights seen.
 - **Gradient clipping** rescales all gradients together when their global
   norm is too large, keeping the direction but capping the step.
+- **Soft-thresholding** is L1's proximal step: shrink every weight towards 0
+  by ``t`` and set the ones within ``t`` of 0 to exactly 0.
 
 Penalties apply to weights, usually not to biases.  With a ``Sequential``
 model, select the weight matrices by name::
@@ -19,6 +21,13 @@ model, select the weight matrices by name::
 The penalty functions accept one array, a list of arrays or a dict of arrays,
 and the gradient functions return the same kind of container.
 (Dropout, the other regularizer of the course, is a layer: ``nnlib.layers.Dropout``.)
+
+Chapter 07's exercises work on the ``(W, b)`` pairs of :mod:`nnlib.mlp`; their
+references are the ``mlp_*`` functions and :func:`sgd_step_l2`, which
+penalise the weights and leave the biases alone, and the pure functions
+:func:`early_stopping` (the decisions of :class:`EarlyStopping` on a list of
+validation losses) and :func:`soft_threshold`.  :class:`WeightPenalty` adds
+an L2 or L1 term to the weights' gradients of a ``Sequential`` inside ``fit``.
 """
 from __future__ import annotations
 
@@ -27,9 +36,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from nnlib._validation import check_positive
+from nnlib._validation import as_float_array, check_positive
+from nnlib.update_rules import sgd_step
 
-__all__ = ["l1_penalty", "l1_grad", "l2_penalty", "l2_grad", "EarlyStopping", "clip_by_norm"]
+__all__ = ["l1_penalty", "l1_grad", "l2_penalty", "l2_grad", "EarlyStopping", "clip_by_norm",
+           "mlp_l2_penalty", "mlp_l2_grad", "mlp_l1_penalty", "mlp_l1_grad", "sgd_step_l2",
+           "early_stopping", "soft_threshold", "WeightPenalty"]
 
 
 def _arrays(weights, name: str = "weights") -> list[np.ndarray]:
@@ -257,3 +269,221 @@ class EarlyStopping:
         return (f"EarlyStopping(patience={self.patience}, min_delta={self.min_delta}, "
                 f"restore_best={self.restore_best}, monitor={self.monitor!r})")
 
+
+
+# ---------------------------------------------------------------- on (W, b) pairs (chapter 07's exercises)
+
+def _mlp_pairs(params, where: str) -> list:
+    """``params`` as a list of ``(W, b)`` float arrays, or a clear error."""
+    if isinstance(params, np.ndarray) or not isinstance(params, (list, tuple)):
+        raise TypeError(f"{where}: params must be a list of (W, b) pairs, as nnlib.mlp uses, "
+                        f"got {type(params).__name__}")
+    pairs = []
+    for i, pair in enumerate(params):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError(f"{where}: params[{i}] must be a pair (W, b), got {type(pair).__name__}"
+                            + (f" of length {len(pair)}" if isinstance(pair, (list, tuple)) else ""))
+        pairs.append((np.asarray(pair[0]), np.asarray(pair[1])))
+    return pairs
+
+
+def mlp_l2_penalty(params, lam) -> float:
+    """L2 penalty on the weights of an MLP: ``lam * sum_l sum_ij W_l[i, j]^2``; biases are not penalised.
+
+    Parameters
+    ----------
+    params : list of (W, b)
+        ``W`` (n_in, n_out), ``b`` (n_out,) per layer, as :mod:`nnlib.mlp` uses.
+    lam : float, >= 0
+
+    Returns
+    -------
+    float
+    """
+    pairs = _mlp_pairs(params, "mlp_l2_penalty")
+    return l2_penalty([W for W, _ in pairs], lam)
+
+
+def mlp_l2_grad(params, lam) -> list:
+    """Gradient of :func:`mlp_l2_penalty`: ``(2 lam W, 0)`` for every layer.
+
+    A bias only shifts a unit; shrinking it does not make the function any
+    smoother, so its gradient here is an array of zeros (``b``'s shape and dtype).
+
+    Returns
+    -------
+    list of (dW, db)
+        ``dW`` shaped like ``W``, ``db`` zeros shaped like ``b``.
+    """
+    pairs = _mlp_pairs(params, "mlp_l2_grad")
+    check_positive(lam, "lam", allow_zero=True)
+    return [(2.0 * lam * W, np.zeros_like(b)) for W, b in pairs]  # (n_in, n_out), (n_out,) each
+
+
+def mlp_l1_penalty(params, lam) -> float:
+    """L1 penalty on the weights of an MLP: ``lam * sum_l sum_ij |W_l[i, j]|``; biases are not penalised.
+
+    Returns
+    -------
+    float
+    """
+    pairs = _mlp_pairs(params, "mlp_l1_penalty")
+    return l1_penalty([W for W, _ in pairs], lam)
+
+
+def mlp_l1_grad(params, lam) -> list:
+    """Subgradient of :func:`mlp_l1_penalty`: ``(lam sign(W), 0)`` per layer, with ``sign(0) = 0``.
+
+    Returns
+    -------
+    list of (dW, db)
+    """
+    pairs = _mlp_pairs(params, "mlp_l1_grad")
+    check_positive(lam, "lam", allow_zero=True)
+    return [(lam * np.sign(W), np.zeros_like(b)) for W, b in pairs]  # (n_in, n_out), (n_out,) each
+
+
+def sgd_step_l2(params, grads, lr, lam) -> list:
+    """One SGD step on the loss plus ``lam * sum W^2``: ``W <- W - lr (dW + 2 lam W)``, ``b <- b - lr db``.
+
+    Equivalently ``W <- (1 - 2 lr lam) W - lr dW``: every step first shrinks
+    the weights by the factor ``1 - 2 lr lam`` ("weight decay"), which is why
+    ``SGD(weight_decay=2 * lam)`` applied to the weights gives the same numbers.
+
+    Parameters
+    ----------
+    params, grads : list of (W, b)
+        Parameters and the gradients of the data loss, pair by pair.
+    lr : float, > 0
+    lam : float, >= 0
+
+    Returns
+    -------
+    list of (W, b)
+        New arrays; ``params`` is not changed.
+    """
+    pairs = _mlp_pairs(params, "sgd_step_l2")
+    dpairs = _mlp_pairs(grads, "sgd_step_l2 (grads)")
+    if len(pairs) != len(dpairs):
+        raise ValueError(f"sgd_step_l2: grads must have one (dW, db) per layer, {len(pairs)}, got {len(dpairs)}")
+    check_positive(lr, "lr")
+    check_positive(lam, "lam", allow_zero=True)
+    # sgd_step is the rule the SGD class runs: the numbers are SGD(weight_decay=2 lam)'s by construction
+    return [(sgd_step(W, dW, lr, weight_decay=2.0 * lam), sgd_step(b, db, lr))
+            for (W, b), (dW, db) in zip(pairs, dpairs)]
+
+
+def early_stopping(val_losses, patience, min_delta=0.0) -> tuple:
+    """When :class:`EarlyStopping` would stop, from the validation losses alone.
+
+    Epochs count from 0.  Epoch ``e`` improves when ``loss[e] < best - min_delta``
+    (the first epoch always does); after ``patience`` epochs in a row without
+    improvement training stops at that epoch.  On the losses (0.90, 0.70,
+    0.60, 0.58, 0.585, 0.59, 0.575, 0.60, 0.62, 0.65): patience 2 gives best
+    3, stop 5; patience 3 gives best 6, stop 9; patience 3 with min_delta
+    0.01 gives best 3, stop 6 (0.575 is not 0.01 below 0.58).
+
+    Parameters
+    ----------
+    val_losses : sequence of float, length E
+    patience : int, >= 0
+    min_delta : float, >= 0
+
+    Returns
+    -------
+    (best_epoch, stop_epoch) : (int or None, int or None)
+        ``best_epoch`` None only for an empty sequence; ``stop_epoch`` None
+        when training would run through all E epochs.
+    """
+    losses = np.asarray(val_losses, dtype=float)
+    if losses.ndim != 1:
+        raise ValueError(f"early_stopping: val_losses must be a 1-D sequence of numbers, got shape {losses.shape}")
+    if isinstance(patience, bool) or not isinstance(patience, (int, np.integer)) or patience < 0:
+        raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
+    check_positive(min_delta, "min_delta", allow_zero=True)
+    best, best_epoch, wait = math.inf, None, 0
+    for epoch, loss in enumerate(losses):
+        if best_epoch is None or loss < best - min_delta:
+            best, best_epoch, wait = float(loss), epoch, 0
+            continue
+        wait += 1
+        if wait >= patience:
+            return best_epoch, epoch
+    return best_epoch, None
+
+
+def soft_threshold(w, t):
+    """Soft-thresholding, the proximal step of ``t * |w|``: ``sign(w) * max(|w| - t, 0)``.
+
+    Every entry moves ``t`` towards 0 and stops there: entries with
+    ``|w| <= t`` become exactly 0 (which a plain L1 gradient step, which
+    overshoots 0, never achieves).  (0.3, -0.05, 0.002, -1.0) at ``t = 0.1``
+    gives (0.2, 0, 0, -0.9).  The same as ``torch.nn.functional.softshrink``.
+
+    Parameters
+    ----------
+    w : array_like, any shape
+    t : float, >= 0
+
+    Returns
+    -------
+    ndarray, shape and float dtype of ``w``
+    """
+    w = as_float_array(w, "w")
+    check_positive(t, "t", allow_zero=True)
+    # + 0.0 turns the -0.0 of a small negative entry into 0.0
+    return np.sign(w) * np.maximum(np.abs(w) - w.dtype.type(t), 0) + w.dtype.type(0.0)  # w.shape
+
+
+class WeightPenalty:
+    """An optimizer wrapper that adds an L2 and/or L1 term to the weights' gradients before stepping.
+
+    ``step(params, grads)`` adds ``2 l2 W + l1 sign(W)`` to the gradient of
+    every parameter whose name ends in ``suffix`` (``".W"``: a ``Sequential``'s
+    weight matrices, not its biases), then calls the wrapped optimizer.  The
+    loss ``fit`` reports stays the data loss; add :func:`l2_penalty` yourself
+    to see the full objective.
+
+    Parameters
+    ----------
+    optimizer : nnlib.optimizers.Optimizer
+    l2, l1 : float, >= 0
+    suffix : str
+        Which parameters count as weights.
+
+    ``lr`` reads and sets the wrapped optimizer's, so schedules still work.
+    """
+
+    def __init__(self, optimizer, l2=0.0, l1=0.0, suffix=".W"):
+        check_positive(l2, "l2", allow_zero=True)
+        check_positive(l1, "l1", allow_zero=True)
+        self.optimizer, self.l2, self.l1, self.suffix = optimizer, float(l2), float(l1), suffix
+
+    @property
+    def lr(self):
+        return self.optimizer.lr
+
+    @lr.setter
+    def lr(self, value):
+        self.optimizer.lr = value
+
+    def step(self, params, grads) -> None:
+        """Add the penalty's gradient into the weights' gradients (in place), then step.
+
+        In place because ``fit`` clears and recomputes the gradients before
+        every step anyway, and a ``Sequential``'s gradients are views of one
+        flat buffer that the optimizer steps in one go (``nnlib.optimizers``).
+        """
+        if not isinstance(params, Mapping) or not isinstance(grads, Mapping):
+            raise TypeError(f"WeightPenalty.step: params and grads must be dicts name -> array "
+                            f"(Sequential.parameters(), .gradients()), got {type(params).__name__}")
+        for key, W in params.items():
+            if key.endswith(self.suffix):
+                if self.l2:
+                    grads[key] += (2.0 * self.l2) * W  # W.shape
+                if self.l1:
+                    grads[key] += self.l1 * np.sign(W)  # W.shape
+        self.optimizer.step(params, grads)
+
+    def __repr__(self) -> str:
+        return f"WeightPenalty({self.optimizer!r}, l2={self.l2:g}, l1={self.l1:g})"

@@ -1,11 +1,36 @@
-"""Tests for nnlib.regularization: penalties and their gradients, clipping, early stopping."""
+"""Tests for nnlib.regularization: penalties and their gradients, clipping, early stopping, and chapter 07's
+functions on (W, b) pairs, pure early stopping, soft-thresholding and WeightPenalty (against PyTorch too)."""
+import itertools
 import math
+import re
+
 import numpy as np
 import pytest
 
+from nnlib.data import make_moons
 from nnlib.gradcheck import numerical_gradient, relative_error
-from nnlib.regularization import EarlyStopping, clip_by_norm, l1_grad, l1_penalty, l2_grad, l2_penalty
+from nnlib.layers import Activation, Dense
+from nnlib.losses import softmax_cross_entropy_with_grad
+from nnlib.network import Sequential
+from nnlib.optimizers import SGD
+from nnlib.regularization import (
+    EarlyStopping,
+    WeightPenalty,
+    clip_by_norm,
+    early_stopping,
+    l1_grad,
+    l1_penalty,
+    l2_grad,
+    l2_penalty,
+    mlp_l1_grad,
+    mlp_l1_penalty,
+    mlp_l2_grad,
+    mlp_l2_penalty,
+    sgd_step_l2,
+    soft_threshold,
+)
 from nnlib.training import History
+from nnlib.update_rules import sgd_step
 
 
 def _weights(seed, shapes=((3, 4), (4,), (2, 5))):
@@ -237,3 +262,222 @@ def test_clip_by_norm_matches_torch_live():
     spec.loader.exec_module(module)
     for case in module.torch_clipping()["cases"]:
         _assert_clips_like_torch(case)
+
+
+# ================================================================ chapter 07: (W, b) pairs, pure early stopping,
+# soft-thresholding, WeightPenalty
+
+SYLLABUS_W = np.array([0.5, -2.0, 0.0])  # (3,) the chapter's worked example: g = 0.1 each, lr = 0.1, lam = 0.01
+VAL_LOSSES = [0.90, 0.70, 0.60, 0.58, 0.585, 0.59, 0.575, 0.60, 0.62, 0.65]
+
+
+def _pairs(seed, sizes=(3, 4, 2)):
+    rng = np.random.default_rng(seed)
+    return [(rng.normal(size=(a, b)), rng.normal(size=b)) for a, b in itertools.pairwise(sizes)]
+
+
+def test_worked_example_of_the_chapter():
+    """w = (0.5, -2, 0), g = 0.1, lr = 0.1, lam = 0.01: L2 0.0425, grad (0.01, -0.04, 0), step (0.489, -2.006, -0.010);
+    L1 0.025, subgradient (0.01, -0.01, 0), step (0.489, -2.009, -0.010); decay factor 0.998?"""
+    params, g = [(SYLLABUS_W, np.zeros(3))], np.full(3, 0.1)
+    assert mlp_l2_penalty(params, 0.01) == pytest.approx(0.0425)
+    assert mlp_l1_penalty(params, 0.01) == pytest.approx(0.025)
+    np.testing.assert_allclose(mlp_l2_grad(params, 0.01)[0][0], [0.01, -0.04, 0.0])
+    np.testing.assert_allclose(mlp_l1_grad(params, 0.01)[0][0], [0.01, -0.01, 0.0])
+    (W, _), = sgd_step_l2(params, [(g, np.zeros(3))], 0.1, 0.01)
+    np.testing.assert_allclose(W, [0.489, -2.006, -0.010])
+    np.testing.assert_allclose(W + 0.1 * g, (1 - 2 * 0.1 * 0.01) * SYLLABUS_W)  # the factor 0.998
+    assert 1 - 2 * 0.1 * 0.01 == pytest.approx(0.998)
+    W1 = SYLLABUS_W - 0.1 * (g + mlp_l1_grad(params, 0.01)[0][0])
+    np.testing.assert_allclose(W1, [0.489, -2.009, -0.010])
+
+
+def test_biases_are_not_penalised():
+    """Do the mlp_* penalties ignore b, and do their gradients give b zeros of b's shape and dtype?"""
+    params = _pairs(0)
+    bigger_b = [(W, b * 100) for W, b in params]
+    for penalty in (mlp_l2_penalty, mlp_l1_penalty):
+        assert penalty(params, 0.2) == penalty(bigger_b, 0.2) > 0
+    for grad in (mlp_l2_grad, mlp_l1_grad):
+        for (dW, db), (W, b) in zip(grad(params, 0.2), params):
+            assert dW.shape == W.shape and db.shape == b.shape
+            np.testing.assert_array_equal(db, 0.0)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("penalty, grad", [(mlp_l2_penalty, mlp_l2_grad), (mlp_l1_penalty, mlp_l1_grad)],
+                         ids=["l2", "l1"])
+def test_mlp_gradients_match_finite_differences(penalty, grad, seed):
+    """Do the (W, b) gradients match centred differences of the penalty, W and b alike (rel err <= 1e-7)?"""
+    params = [(np.where(np.abs(W) < 0.05, 0.3, W), b) for W, b in _pairs(seed)]  # away from |W|'s kink
+    analytic = grad(params, 0.7)
+    for i, (W, b) in enumerate(params):
+        for j, array in enumerate((W, b)):
+            numeric = numerical_gradient(lambda _: penalty(params, 0.7), array)
+            assert relative_error(analytic[i][j], numeric) <= 1e-7 or np.all(numeric == analytic[i][j])
+
+
+def test_l1_subgradient_is_zero_at_zero():
+    """Is sign(0) = 0: a weight already at 0 gets no push either way?"""
+    (dW, _), = mlp_l1_grad([(np.array([[0.0, -3.0], [2.0, 0.0]]), np.zeros(2))], 0.5)
+    np.testing.assert_array_equal(dW, [[0.0, -0.5], [0.5, 0.0]])
+
+
+def test_sgd_step_l2_equals_sgd_with_weight_decay_on_the_weights():
+    """Is sgd_step_l2 the SGD class with weight_decay = 2 lam on W and none on b, bit for bit?"""
+    params, grads = _pairs(3), _pairs(4)
+    new = sgd_step_l2(params, grads, 0.05, 0.3)
+    weights = [W.copy() for W, _ in params]
+    biases = [b.copy() for _, b in params]
+    SGD(lr=0.05, weight_decay=0.6).step(weights, [dW for dW, _ in grads])
+    SGD(lr=0.05).step(biases, [db for _, db in grads])
+    for (W, b), W_class, b_class in zip(new, weights, biases):
+        np.testing.assert_array_equal(W, W_class)
+        np.testing.assert_array_equal(b, b_class)
+    # and params itself is untouched
+    np.testing.assert_array_equal(params[0][0], _pairs(3)[0][0])
+
+
+def test_sgd_step_l2_keeps_float32():
+    params = [(np.full((2, 2), 0.5, np.float32), np.ones(2, np.float32))]
+    (W, b), = sgd_step_l2(params, params, 0.5, 0.25)
+    assert W.dtype == b.dtype == np.float32
+
+
+@pytest.mark.parametrize("patience, min_delta, best, stop", [(2, 0.0, 3, 5), (3, 0.0, 6, 9), (3, 0.01, 3, 6)])
+def test_early_stopping_worked_example(patience, min_delta, best, stop):
+    """The chapter's ten validation losses: patience 2 -> (3, 5); 3 -> (6, 9); 3 with min_delta 0.01 -> (3, 6)?"""
+    assert early_stopping(VAL_LOSSES, patience, min_delta) == (best, stop)
+
+
+def test_early_stopping_edges():
+    """Empty list, no stop, patience 0, ties (not an improvement), a first epoch that is best."""
+    assert early_stopping([], 3) == (None, None)
+    assert early_stopping([3.0, 2.0, 1.0], 1) == (2, None)
+    assert early_stopping([1.0, 1.0, 0.5], 0) == (0, 1)
+    assert early_stopping([1.0, 1.0, 1.0, 0.5], 2) == (0, 2)
+    assert early_stopping(np.array([0.5, 0.6, 0.7]), 5) == (0, None)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pure_early_stopping_agrees_with_the_callback(seed):
+    """On random loss curves, does early_stopping name the epochs the EarlyStopping callback stops at?"""
+    rng = np.random.default_rng(seed)
+    losses = list(np.exp(-np.linspace(0, 2, 40)) + np.linspace(0, 0.4, 40) ** 2 + 0.02 * rng.normal(size=40))
+    patience, min_delta = int(rng.integers(0, 6)), float(rng.choice([0.0, 0.005, 0.02]))
+    es = EarlyStopping(patience, min_delta=min_delta)
+    _, last = _run(es, losses)
+    assert early_stopping(losses, patience, min_delta) == (es.best_epoch, es.stopped_epoch)
+    assert es.stopped_epoch is None or es.stopped_epoch == last
+
+
+@pytest.mark.parametrize("args, error, text", [
+    (([[1.0, 2.0]], 2), ValueError, "1-D sequence of numbers, got shape (1, 2)"),
+    (([1.0], -1), ValueError, "patience must be an integer >= 0, got -1"),
+    (([1.0], 1, -0.5), ValueError, "min_delta must be >= 0, got -0.5"),
+])
+def test_early_stopping_function_validates(args, error, text):
+    with pytest.raises(error, match=re.escape(text)):
+        early_stopping(*args)
+
+
+def test_soft_threshold_worked_example_and_zeros():
+    """(0.3, -0.05, 0.002, -1.0) at t = 0.1 -> (0.2, 0, 0, -0.9), with no negative zeros; float32 kept?"""
+    out = soft_threshold([0.3, -0.05, 0.002, -1.0], 0.1)
+    np.testing.assert_allclose(out, [0.2, 0.0, 0.0, -0.9])
+    assert not np.any(np.signbit(out[1:3]))
+    assert soft_threshold(np.ones(3, np.float32), 0.25).dtype == np.float32
+    np.testing.assert_array_equal(soft_threshold(np.array([1.0, -2.0]), 0.0), [1.0, -2.0])
+    with pytest.raises(ValueError, match="t must be >= 0, got -1"):
+        soft_threshold([1.0], -1)
+
+
+def test_mlp_functions_explain_a_wrong_container():
+    with pytest.raises(TypeError, match="params must be a list of \\(W, b\\) pairs.*got ndarray"):
+        mlp_l2_penalty(np.ones((2, 2)), 0.1)
+    with pytest.raises(TypeError, match=r"params\[1\] must be a pair \(W, b\), got ndarray"):
+        mlp_l1_grad([(np.ones((2, 2)), np.ones(2)), np.ones(2)], 0.1)
+    with pytest.raises(ValueError, match="one \\(dW, db\\) per layer, 2, got 1"):
+        sgd_step_l2(_pairs(0), _pairs(0)[:1], 0.1, 0.1)
+
+
+def test_weight_penalty_adds_the_weights_gradient_only():
+    """Does WeightPenalty(SGD) step W with dW + 2 l2 W + l1 sign(W) and b with db alone?"""
+    model = Sequential([Dense(2, 3, rng=0), Activation("tanh"), Dense(3, 2, rng=1)])
+    X, y = make_moons(20, noise=0.1, rng=2)
+    before = {k: p.copy() for k, p in model.parameters().items()}
+    model.zero_grad()
+    _, dY = softmax_cross_entropy_with_grad(model.forward(X), y)
+    model.backward(dY, need_dX=False)
+    data_grads = {k: g.copy() for k, g in model.gradients().items()}
+    WeightPenalty(SGD(lr=0.1), l2=0.05, l1=0.02).step(model.parameters(), model.gradients())
+    for key, p in model.parameters().items():
+        extra = 2 * 0.05 * before[key] + 0.02 * np.sign(before[key]) if key.endswith(".W") else 0.0
+        np.testing.assert_allclose(p, sgd_step(before[key], data_grads[key] + extra, 0.1), rtol=1e-13, err_msg=key)
+    opt = WeightPenalty(SGD(lr=0.1), l2=0.1)
+    opt.lr = 0.01
+    assert opt.optimizer.lr == 0.01 and "l2=0.1" in repr(opt)
+    with pytest.raises(TypeError, match="params and grads must be dicts"):
+        opt.step([np.ones(2)], [np.ones(2)])
+
+
+# ---------------------------------------------------------------- chapter 07 against PyTorch
+
+REG_REFERENCE = json.loads((Path(__file__).with_name("torch_reference") / "regularization.json").read_text())
+
+
+def _as_pairs(pairs):
+    return [(np.array(W), np.array(b)) for W, b in pairs]
+
+
+def _assert_penalties(case):
+    params = _as_pairs(case["params"])
+    for kind, penalty, grad in (("l2", mlp_l2_penalty, mlp_l2_grad), ("l1", mlp_l1_penalty, mlp_l1_grad)):
+        assert penalty(params, case["lam"]) == pytest.approx(case[kind]["penalty"], rel=1e-12)
+        for (dW, db), (tW, tb) in zip(grad(params, case["lam"]), _as_pairs(case[kind]["grads"])):
+            np.testing.assert_allclose(dW, tW, rtol=1e-12, atol=0)
+            np.testing.assert_array_equal(db, tb)
+
+
+def _assert_sgd(case):
+    params = _as_pairs(case["params"])
+    for grads, after in zip(case["grads"], case["after"]):
+        params = sgd_step_l2(params, _as_pairs(grads), case["lr"], case["lam"])
+        for (W, b), (tW, tb) in zip(params, _as_pairs(after)):
+            np.testing.assert_allclose(W, tW, rtol=1e-12, atol=1e-15)
+            np.testing.assert_allclose(b, tb, rtol=1e-12, atol=1e-15)
+
+
+def test_penalties_sgd_and_softshrink_match_committed_pytorch_values():
+    """Do the L2/L1 gradients (autograd, biases 0, |W|' = 0 at 0), sgd_step_l2 (SGD with parameter groups) and
+    soft_threshold (softshrink) equal PyTorch's numbers, and does inverted dropout scale like F.dropout?"""
+    assert REG_REFERENCE["torch_version"].split(".")[0] == "2"
+    for case in REG_REFERENCE["penalties"]:
+        _assert_penalties(case)
+    for case in REG_REFERENCE["sgd_l2"]:
+        _assert_sgd(case)
+    for case in REG_REFERENCE["softshrink"]:
+        np.testing.assert_allclose(soft_threshold(np.array(case["w"]), case["t"]), case["out"], rtol=1e-14, atol=0)
+    torch_dropout = REG_REFERENCE["dropout"]
+    from nnlib.functional import dropout_forward
+    Y, _ = dropout_forward(np.ones((400, 50)), torch_dropout["p"], 710, training=True)
+    assert sorted(set(np.round(Y, 12).ravel().tolist())) == torch_dropout["values"]
+    assert abs(np.mean(Y == 0) - torch_dropout["zero_fraction"]) < 0.02  # both within ~3 sd (0.0065) of 0.3
+    assert torch_dropout["test_is_identity"]
+
+
+def test_chapter07_matches_pytorch_live():
+    """With torch installed, does nnlib equal what torch computes now (and the committed values)?"""
+    pytest.importorskip("torch", reason="torch is not installed (CI installs only .[dev]); "
+                                        "the committed reference values are tested instead")
+    spec = importlib.util.spec_from_file_location(
+        "make_regularization", Path(__file__).with_name("torch_reference") / "make_regularization.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for case in module.torch_penalties():
+        _assert_penalties(case)
+    for case in module.torch_sgd_l2():
+        _assert_sgd(case)
+    for case in module.torch_softshrink():
+        np.testing.assert_allclose(soft_threshold(case["w"], case["t"]), case["out"], rtol=1e-14, atol=0)
+    assert module.torch_dropout() == REG_REFERENCE["dropout"]
