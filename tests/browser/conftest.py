@@ -28,20 +28,12 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium, driven by Playwright (one browser for the whole run)."""
+def chromium(request):
+    """Debian's Chromium, driven by the run's one Playwright (one browser for the whole run)."""
     require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        browser = labdriver.launch_chromium(playwright)
-    except Exception:
-        playwright.stop()
-        raise
+    browser = labdriver.launch_chromium(request.getfixturevalue("playwright_driver"))
     yield browser
     browser.close()
-    playwright.stop()
 
 
 def _start(server: labdriver.Server) -> labdriver.Server:

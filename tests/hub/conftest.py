@@ -48,17 +48,14 @@ def hub():
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(request):
+    """A Chromium of this module's own, from the run's one Playwright (tests/conftest.py)."""
     require_hub()
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    browser = hubdriver.labdriver.launch_chromium(playwright)
+    browser = hubdriver.labdriver.launch_chromium(request.getfixturevalue("playwright_driver"))
     try:
         yield browser
     finally:
         browser.close()
-        playwright.stop()
 
 
 @pytest.fixture
