@@ -5,11 +5,12 @@ written to be read: one concept per module, each readable top to bottom.
 
     activations     elementwise non-linearities, their derivatives, softmax
     losses          MSE, MAE, Huber, cross-entropies, hinge, with gradients
-    functional      pure forward/backward pairs: dense, activation, dropout, batchnorm
+    functional      pure forward/backward pairs: dense, activation, dropout, batchnorm, layernorm
     layers          Dense, Activation, Dropout, BatchNorm (wrap functional)
     network         Sequential and count_parameters
     mlp             a multilayer perceptron as plain functions over (W, b) lists
-    init            zeros, normal, uniform, Xavier/Glorot, He
+    init            zeros, normal, uniform, Xavier/Glorot, He, LeCun, init_scale
+    propagation     signals and gradients through depth: activation stds, vanishing/exploding
     optimizers      SGD (+momentum, Nesterov), AdaGrad, RMSprop, Adadelta, Adam, AdamW
     update_rules    the same rules as pure functions (adam_step, ...), ewma, Updater
     regularization  L1/L2 penalties (also on (W, b) pairs), early stopping, clipping, soft-thresholding

@@ -30,6 +30,7 @@ __all__ = [
     "activation_forward", "activation_backward",
     "dropout_forward", "dropout_backward",
     "batchnorm_forward", "batchnorm_backward",
+    "layernorm_forward", "layernorm_backward",
 ]
 
 
@@ -322,4 +323,72 @@ def batchnorm_backward(dY, cache):
     if not cache["training"]:
         return g * inv_std, dgamma, dbeta
     dX = inv_std / n * (n * g - g.sum(axis=0) - x_hat * (g * x_hat).sum(axis=0))  # (N, D)
+    return dX, dgamma, dbeta
+
+
+# ---------------------------------------------------------------- layer norm
+def layernorm_forward(X, gamma, beta, eps=1e-5):
+    """Layer normalisation: ``Y = gamma * (X - mu) / sqrt(var + eps) + beta`` per *sample*.
+
+    The same formula as batch normalisation, with the statistics taken along
+    the other axis: ``mu`` and ``var`` are the mean and the biased variance of
+    each row (over its D features), so a sample is normalised on its own,
+    whatever else is in the batch.  Training and test behave the same and
+    there are no running statistics (as ``torch.nn.LayerNorm``).  ``gamma``
+    and ``beta`` are per feature, as in batch normalisation.
+
+    Parameters
+    ----------
+    X : array_like, (N, D)
+    gamma, beta : array_like, (D,)
+    eps : float > 0, default 1e-5
+
+    Returns
+    -------
+    Y : ndarray, (N, D)
+    cache : dict with ``x_hat`` (N, D), ``gamma`` (D,) and ``inv_std`` (N, 1)
+    """
+    X = as_float_array(X, "X", ndim=2)
+    d = X.shape[1]
+    gamma = as_float_array(gamma, "gamma", ndim=1)
+    beta = as_float_array(beta, "beta", ndim=1)
+    for name, arr in (("gamma", gamma), ("beta", beta)):
+        if arr.shape != (d,):
+            raise ValueError(f"layernorm_forward: {name} must have shape ({d},) to match X {X.shape}, got {arr.shape}")
+    check_positive(eps, "eps")
+    mu = X.mean(axis=1, keepdims=True)  # (N, 1)
+    var = X.var(axis=1, keepdims=True)  # (N, 1) biased, like batch norm's training statistics
+    inv_std = 1.0 / np.sqrt(var + eps)  # (N, 1)
+    x_hat = (X - mu) * inv_std  # (N, D) zero mean, unit variance per row
+    return gamma * x_hat + beta, {"x_hat": x_hat, "gamma": gamma, "inv_std": inv_std}
+
+
+def layernorm_backward(dY, cache):
+    """Backward pass of layer normalisation: batch norm's formula along the feature axis.
+
+    With ``g = dY * gamma`` and ``D`` features,
+    ``dX = inv_std / D * (D g - sum_d g - x_hat * sum_d (g * x_hat))`` (sums
+    over each row); ``dgamma`` and ``dbeta`` still sum over the batch.
+
+    Parameters
+    ----------
+    dY : array_like, (N, D)
+    cache : dict from ``layernorm_forward``
+
+    Returns
+    -------
+    dX : ndarray, (N, D)
+    dgamma : ndarray, (D,)
+    dbeta : ndarray, (D,)
+    """
+    x_hat, gamma, inv_std = cache["x_hat"], cache["gamma"], cache["inv_std"]
+    dY = as_float_array(dY, "dY", ndim=2)
+    if dY.shape != x_hat.shape:
+        raise ValueError(f"layernorm_backward: dY must have shape {x_hat.shape} like X, got {dY.shape}")
+    d = dY.shape[1]
+    dbeta = dY.sum(axis=0)  # (D,)
+    dgamma = (dY * x_hat).sum(axis=0)  # (D,)
+    g = dY * gamma  # (N, D) gradient w.r.t. x_hat
+    dX = inv_std / d * (d * g - g.sum(axis=1, keepdims=True)
+                        - x_hat * (g * x_hat).sum(axis=1, keepdims=True))  # (N, D)
     return dX, dgamma, dbeta

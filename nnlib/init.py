@@ -7,6 +7,9 @@ that the variance of activations stays about the same from layer to layer:
 
 - Xavier/Glorot (tanh, sigmoid): Var(W) = 2 / (n_in + n_out)
 - He/Kaiming (ReLU family):      Var(W) = 2 / n_in  (ReLU zeroes half the signal)
+- LeCun (SELU, linear layers):   Var(W) = 1 / n_in
+
+(Glorot & Bengio 2010; He, Zhang, Ren & Sun 2015; LeCun et al. 1998.)
 
 A uniform U[-a, a] has variance a^2 / 3, which gives the uniform limits below.
 
@@ -34,7 +37,11 @@ __all__ = [
     "xavier_normal",
     "he_normal",
     "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "init_scale",
     "INITIALIZERS",
+    "SCHEMES",
 ]
 
 
@@ -149,6 +156,76 @@ def he_uniform(n_in, n_out, rng=None) -> np.ndarray:
     return uniform((n_in, n_out), math.sqrt(6.0 / n_in), rng)  # (n_in, n_out)
 
 
+def lecun_normal(n_in, n_out, rng=None) -> np.ndarray:
+    """LeCun normal: ``W ~ N(0, 1 / n_in)``, std ``sqrt(1 / n_in)``.
+
+    Keeps ``Var(z) = Var(a)`` when the activation passes its input's variance
+    through unchanged (a linear layer; SELU is built around it).
+
+    Returns
+    -------
+    W : ndarray, shape (n_in, n_out), float64
+    """
+    _check_fans(n_in, n_out)
+    return normal((n_in, n_out), math.sqrt(1.0 / n_in), rng)  # (n_in, n_out)
+
+
+def lecun_uniform(n_in, n_out, rng=None) -> np.ndarray:
+    """LeCun uniform: ``W ~ U[-a, a]`` with ``a = sqrt(3 / n_in)`` (variance ``1 / n_in``).
+
+    Returns
+    -------
+    W : ndarray, shape (n_in, n_out), float64
+    """
+    _check_fans(n_in, n_out)
+    return uniform((n_in, n_out), math.sqrt(3.0 / n_in), rng)  # (n_in, n_out)
+
+
+#: scheme -> (variance of W as a function of the fans, distribution)
+_VARIANCES = {
+    "xavier_uniform": (lambda n_in, n_out: 2.0 / (n_in + n_out), "uniform"),
+    "xavier_normal": (lambda n_in, n_out: 2.0 / (n_in + n_out), "normal"),
+    "he_uniform": (lambda n_in, n_out: 2.0 / n_in, "uniform"),
+    "he_normal": (lambda n_in, n_out: 2.0 / n_in, "normal"),
+    "lecun_uniform": (lambda n_in, n_out: 1.0 / n_in, "uniform"),
+    "lecun_normal": (lambda n_in, n_out: 1.0 / n_in, "normal"),
+}
+
+#: the schemes :func:`init_scale` knows, in the order a table shows them
+SCHEMES = tuple(_VARIANCES)
+
+
+def init_scale(n_in, n_out, scheme) -> float:
+    """The scale of a scheme: the std of a normal scheme, the limit ``a`` of a uniform one.
+
+    Every scheme fixes the variance of the weights, ``Var(W) = 2 / (n_in + n_out)``
+    (Xavier), ``2 / n_in`` (He) or ``1 / n_in`` (LeCun).  A normal draw
+    ``N(0, s^2)`` has variance ``s^2``, so ``s = sqrt(Var)``; a uniform draw
+    ``U[-a, a]`` has variance ``a^2 / 3``, so ``a = sqrt(3 Var)``.  Example:
+    784 -> 256 gives Xavier-uniform ``a = sqrt(6 / 1040) = 0.0760`` and
+    He-normal ``s = sqrt(2 / 784) = 0.0505``.
+
+    Parameters
+    ----------
+    n_in, n_out : int >= 1
+        Fan-in (inputs per unit) and fan-out (units of the layer).
+    scheme : str
+        One of :data:`SCHEMES`: "xavier_uniform", "xavier_normal",
+        "he_uniform", "he_normal", "lecun_uniform", "lecun_normal".
+
+    Returns
+    -------
+    float
+        ``s`` for a ``*_normal`` scheme, ``a`` for a ``*_uniform`` one.
+    """
+    _check_fans(n_in, n_out)
+    if scheme not in _VARIANCES:
+        raise ValueError(f"unknown scheme {scheme!r}; choose one of: {', '.join(SCHEMES)}")
+    variance, distribution = _VARIANCES[scheme]
+    var = variance(n_in, n_out)
+    return math.sqrt(3.0 * var) if distribution == "uniform" else math.sqrt(var)
+
+
 def _zeros_init(n_in, n_out, rng=None) -> np.ndarray:
     """``W = 0`` with the initialiser signature (``rng`` is ignored)."""
     _check_fans(n_in, n_out)
@@ -169,4 +246,6 @@ INITIALIZERS = {
     "xavier_normal": xavier_normal,
     "he_normal": he_normal,
     "he_uniform": he_uniform,
+    "lecun_normal": lecun_normal,
+    "lecun_uniform": lecun_uniform,
 }

@@ -78,13 +78,15 @@ def test_table_entries_share_one_signature(name):
 
 def test_table_names():
     """Does the table hold the names Dense(init=...) accepts, with 'normal' meaning std 0.01?"""
-    assert set(INITIALIZERS) == {"zeros", "normal", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform"}
+    assert set(INITIALIZERS) == {"zeros", "normal", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform",
+                                 "lecun_normal", "lecun_uniform"}
     assert INITIALIZERS["he_normal"] is he_normal
     assert INITIALIZERS["normal"](N_IN, N_OUT, 0).std() == pytest.approx(0.01, rel=0.01)
     assert not INITIALIZERS["zeros"](2, 2, 0).any()
 
 
-@pytest.mark.parametrize("name", ["normal", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform"])
+@pytest.mark.parametrize("name", ["normal", "xavier_uniform", "xavier_normal", "he_normal", "he_uniform",
+                                  "lecun_normal", "lecun_uniform"])
 def test_seeds_make_draws_reproducible(name):
     """Do equal seeds give equal weights and different seeds different weights?"""
     f = INITIALIZERS[name]
@@ -125,4 +127,47 @@ def test_bad_scale_is_rejected():
 def test_module_lists_its_public_names():
     """Does __all__ name exactly the public functions and the table?"""
     assert set(init.__all__) == {"zeros", "normal", "uniform", "xavier_uniform", "xavier_normal",
-                                 "he_normal", "he_uniform", "INITIALIZERS"}
+                                 "he_normal", "he_uniform", "lecun_normal", "lecun_uniform", "init_scale",
+                                 "INITIALIZERS", "SCHEMES"}
+
+
+# ------------------------------------------------------------------ init_scale and LeCun
+@pytest.mark.parametrize("scheme, expected", [
+    ("xavier_uniform", math.sqrt(6 / 1040)), ("xavier_normal", math.sqrt(2 / 1040)),
+    ("he_uniform", math.sqrt(6 / 784)), ("he_normal", math.sqrt(2 / 784)),
+    ("lecun_uniform", math.sqrt(3 / 784)), ("lecun_normal", math.sqrt(1 / 784)),
+])
+def test_init_scale_of_784_to_256(scheme, expected):
+    """Is init_scale the std (normal) or the limit sqrt(3 Var) (uniform) of each scheme's variance?"""
+    assert init.init_scale(784, 256, scheme) == pytest.approx(expected, rel=1e-15)
+
+
+def test_init_scale_worked_numbers():
+    """784 -> 256: Xavier-uniform 0.0760 (std 0.0439), He-normal 0.0505, He-uniform 0.0875 (the chapter's numbers)?"""
+    assert round(init.init_scale(784, 256, "xavier_uniform"), 4) == 0.0760
+    assert round(init.init_scale(784, 256, "xavier_normal"), 4) == 0.0439
+    assert round(init.init_scale(784, 256, "he_normal"), 4) == 0.0505
+    assert round(init.init_scale(784, 256, "he_uniform"), 4) == 0.0875
+
+
+@pytest.mark.parametrize("scheme", init.SCHEMES)
+def test_every_initializer_draws_at_its_scale(scheme):
+    """Does each scheme's initializer draw with init_scale as its std, or inside +-init_scale?"""
+    W = INITIALIZERS[scheme](N_IN, N_OUT, rng=3)
+    scale = init.init_scale(N_IN, N_OUT, scheme)
+    if scheme.endswith("uniform"):
+        assert np.abs(W).max() <= scale and np.abs(W).max() > 0.999 * scale
+        np.testing.assert_array_equal(W, np.random.default_rng(3).uniform(-scale, scale, (N_IN, N_OUT)))
+    else:
+        assert W.std() == pytest.approx(scale, rel=0.01)
+        np.testing.assert_array_equal(W, np.random.default_rng(3).normal(0.0, scale, (N_IN, N_OUT)))
+
+
+def test_init_scale_errors():
+    """Are an unknown scheme and a bad fan reported with what was expected?"""
+    with pytest.raises(ValueError, match=r"unknown scheme 'glorot'; choose one of: xavier_uniform, xavier_normal"):
+        init.init_scale(3, 4, "glorot")
+    with pytest.raises(ValueError, match=r"n_in must be a positive integer, got 0"):
+        init.init_scale(0, 4, "he_normal")
+    with pytest.raises(ValueError, match=r"n_out must be a positive integer, got 2.5"):
+        init.init_scale(3, 2.5, "he_normal")
