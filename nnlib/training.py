@@ -62,6 +62,7 @@ CLASSIFICATION_LOSSES = frozenset({
     "categorical_cross_entropy",
     "softmax_cross_entropy",
     "hinge",
+    "focal_loss",
 })
 
 # With one output column, a sample is class 1 when the output passes this

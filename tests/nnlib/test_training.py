@@ -97,6 +97,16 @@ def test_bce_with_logits_uses_threshold_zero_for_accuracy():
     assert history.metric[-1] == np.mean((logits > 0) == (XOR_Y == 1)) == 1.0
 
 
+def test_focal_loss_reports_accuracy_at_one_half():
+    """Focal loss is a classification loss on probabilities: does fit report accuracy at p = 0.5 by default?"""
+    model = Sequential([Dense(2, 4, init="xavier_uniform", rng=3), Activation("tanh"),
+                        Dense(4, 1, init="xavier_uniform", rng=4), Activation("sigmoid")])
+    history = fit(model, "focal_loss", Adam(lr=0.05), XOR_X, XOR_Y, epochs=300, rng=0, progress=False)
+    probabilities = model.predict(XOR_X).ravel()
+    assert history.metric_name == "accuracy"
+    assert history.metric[-1] == np.mean((probabilities > 0.5) == (XOR_Y == 1))
+
+
 # ---------------------------------------------------------------- bookkeeping
 
 @pytest.mark.parametrize("N, batch_size, per_epoch, sizes", [
