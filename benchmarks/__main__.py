@@ -4,6 +4,7 @@
     python -m benchmarks --quick         # smoke run: tiny sizes, not a measurement
     python -m benchmarks --only training overhead
     python -m benchmarks --skip grading   # grading a class of 60 three ways is most of the run time
+    python -m benchmarks --only widgets browser   # widget response, kernel side and in Chromium
     python -m benchmarks --only present   # lecture view: page ready, preheated vs cold
     python -m benchmarks --only race      # the optimizer race's frames per second in the lecture view
     python -m benchmarks --full-grid     # training: all 16 configurations instead of the compact grid
@@ -23,7 +24,8 @@ if __package__ in (None, ""):  # run as a file: python benchmarks/__main__.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
-from benchmarks import bench_blas, bench_grading, bench_overhead, bench_present, bench_training, bench_widgets
+from benchmarks import (bench_blas, bench_browser, bench_grading, bench_overhead, bench_present, bench_training,
+                        bench_widgets)
 from benchmarks import bench_race
 from benchmarks._common import HERE, Section, machine_info, md_table, optional, versions
 
@@ -32,6 +34,7 @@ BENCHMARKS = {
     "blas": bench_blas,
     "overhead": bench_overhead,
     "widgets": bench_widgets,
+    "browser": bench_browser,
     "present": bench_present,
     "race": bench_race,
     "grading": bench_grading,
@@ -66,7 +69,7 @@ def draw_chart(sections, path: Path) -> None:
     from matplotlib.figure import Figure
 
     charts = {s.name: s.chart for s in sections if s.chart}
-    panels = [n for n in ("training", "blas", "overhead", "widgets", "present", "grading") if n in charts]
+    panels = [n for n in ("training", "blas", "overhead", "widgets", "browser", "present", "grading") if n in charts]
     if not panels:
         return
     cols = min(3, len(panels))
@@ -142,6 +145,20 @@ def _draw_widgets(ax, chart):
     ax.tick_params(axis="x", labelsize=7)
 
 
+def _draw_browser(ax, chart):
+    data = chart["median_p95_ms"]
+    y = range(len(data))
+    ax.barh([i - 0.2 for i in y], [m for m, _ in data.values()], 0.4, label="median")
+    ax.barh([i + 0.2 for i in y], [p for _, p in data.values()], 0.4, label="p95")
+    ax.set_yticks(list(y), list(data), fontsize=5)
+    ax.invert_yaxis()
+    ax.axvline(100, color="#d62728", lw=1, ls="--")
+    ax.set_xlabel("ms from input event to new pixels", fontsize=8)
+    ax.set_title("4b. widget response in Chromium (target 100 ms)", fontsize=9)
+    ax.legend(fontsize=6)
+    ax.tick_params(axis="x", labelsize=7)
+
+
 def _draw_present(ax, chart):
     data = chart["median_max_s"]
     y = range(len(data))
@@ -170,7 +187,7 @@ def _draw_grading(ax, chart):
 
 
 DRAW = {"training": _draw_training, "blas": _draw_blas, "overhead": _draw_overhead, "widgets": _draw_widgets,
-        "present": _draw_present, "grading": _draw_grading}
+        "browser": _draw_browser, "present": _draw_present, "grading": _draw_grading}
 
 
 # ----------------------------------------------------------------- report

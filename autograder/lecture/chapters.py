@@ -13,8 +13,8 @@ from pathlib import Path
 
 import nbformat
 
-_TITLE = re.compile(r"^#\s+(.+)$", re.M)
-_SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)", re.S)
+_TITLE = re.compile(r"^#\s+(.+)$", re.MULTILINE)
+_SENTENCE = re.compile(r"(.+?[.!?])(?:\s|$)", re.DOTALL)
 _MARKUP = re.compile(r"\*\*|\*|`")
 
 

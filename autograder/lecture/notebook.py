@@ -35,7 +35,7 @@ DEFAULT_EXERCISES = "show"  # markers keep the lecture in step with the notebook
 EXERCISE_HEADINGS = ("exercise", "written answer")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _CODE = re.compile(r"`([^`]+)`")
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 RESET_CELL = "from nnlib.widgets._lecture import reset_button\nreset_button()"
 
 

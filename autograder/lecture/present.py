@@ -5,7 +5,9 @@ figures and its live widgets in large type, no code cells, nothing addressed
 to a student.  It is served by Voilà on 127.0.0.1; open the printed URL in a
 browser on the lecture machine and put that window on the projector.
 Without a chapter, the page is an index of every chapter (title, one line,
-link), each opening in the lecture view.
+link), each opening in the lecture view.  ``nncourse present playground``
+serves the live-training playground as a page of its own
+(:mod:`autograder.lecture.playground_page`).
 
 What is shown: a "lecture copy" of the chapter's *solution* notebook
 (:mod:`autograder.lecture.notebook`): prose, figures and widgets; exercise and
@@ -66,8 +68,14 @@ import nbformat
 
 from autograder.lecture.chapters import chapter_ids, chapters, index_html
 from autograder.lecture.controls import UnknownControlError, check_hide, control_names
-from autograder.lecture.notebook import (  # noqa: F401  (re-exported: the lecture copy's API)
-    DEFAULT_EXERCISES, EXERCISE_MODES, lecture_notebook, without_exercise_sections)
+from autograder.lecture.notebook import (
+    DEFAULT_EXERCISES,
+    EXERCISE_MODES,
+    lecture_notebook,
+    without_exercise_sections,
+)
+from autograder.lecture.playground_page import PAGE as PLAYGROUND
+from autograder.lecture.playground_page import write_playground
 
 STATIC = Path(__file__).resolve().parent  # holds voila/templates/lecture
 TEMPLATE = "lecture"  # STATIC / voila / templates / lecture
@@ -183,6 +191,10 @@ def _prepare(root: Path, chapter: str | None, work: Path, exercises: str, hide) 
     Returns what Voilà serves (one notebook, or the folder of all chapters)
     and the extra template folder (index only).
     """
+    if chapter == PLAYGROUND:  # not a chapter: the playground as a page of its own
+        notebook = write_playground(work / "lecture")
+        validate_hide({chapter: notebook}, hide)
+        return notebook, None
     if chapter is not None:
         notebook = write_lecture(root, chapter, work / "lecture", exercises)
         validate_hide({chapter: notebook}, hide)
@@ -262,5 +274,15 @@ def present(course_root, chapter: str | None = None, port: int | None = None, op
         shutil.rmtree(work, ignore_errors=True)
 
 
-__all__ = ["present", "write_lecture", "lecture_notebook", "without_exercise_sections", "voila_command",
-           "voila_env", "split_names", "UnknownControlError", "STATIC", "TEMPLATE"]
+__all__ = [
+    "STATIC",
+    "TEMPLATE",
+    "UnknownControlError",
+    "lecture_notebook",
+    "present",
+    "split_names",
+    "voila_command",
+    "voila_env",
+    "without_exercise_sections",
+    "write_lecture",
+]

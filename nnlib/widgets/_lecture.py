@@ -19,7 +19,7 @@ import ipywidgets as widgets
 RESET_CLASS = "nncourse-reset-widget"  # the lecture template finds the hidden button by this class
 
 # widget -> {control name: value when first shown}; weak, so a closed widget is not kept alive here
-_initial: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_initial: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def lecture_view() -> bool:

@@ -33,8 +33,10 @@ READY_JS = r"""
     const expected = [...outputs].filter(s => s.textContent.includes('application/vnd.jupyter.widget-view+json')).length;
     const shown = document.querySelectorAll('.jp-OutputArea-output:has(> .jupyter-widgets)').length;
     const images = [...document.querySelectorAll('img.widget-image')];
+    const loaded = images.filter(i => i.complete && i.naturalWidth > 0).length;
+    t.progress = {state: document.readyState, expected, shown, images: images.length, loaded};  // for a time-out's message
     if (document.readyState === 'complete' && expected > 0 && shown >= expected && images.length > 0
-        && images.every(i => i.complete && i.naturalWidth > 0)) {
+        && loaded === images.length) {
       t.widgets = shown;
       t.images = images.length;
       requestAnimationFrame(() => { t.ready = performance.now(); });
@@ -49,6 +51,13 @@ READY_JS = r"""
 
 def wait_page_ready(page, timeout_s: float = 120.0) -> dict:
     """Wait for the page installed with :data:`READY_JS` to be ready; ``{"ready": ms, "widgets": n, "images": n}``."""
-    page.wait_for_function("window.__nncoursePageReady && window.__nncoursePageReady.ready !== null",
-                           timeout=timeout_s * 1000, polling=100)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("window.__nncoursePageReady && window.__nncoursePageReady.ready !== null",
+                               timeout=timeout_s * 1000, polling=100)
+    except PlaywrightTimeout:
+        progress = page.evaluate("(window.__nncoursePageReady || {}).progress || null")
+        raise TimeoutError(f"{page.url}: not ready after {timeout_s:.0f} s; expected widget outputs, shown, images, "
+                           f"loaded: {progress}") from None
     return page.evaluate("window.__nncoursePageReady")

@@ -15,10 +15,9 @@ import re
 import sys
 import time
 
+import labdriver
 import nbformat
 import pytest
-
-import labdriver
 from labdriver import COURSE, require_chromium
 from pageready import READY_JS, wait_page_ready
 
@@ -129,7 +128,7 @@ def test_lecture_view_shows_no_code_and_no_exercise(lecture):
     # exercise statements are one-line markers (--exercises show, the default)
     markers = page.locator("p.nncourse-exercise").all_inner_texts()
     assert markers and all(len(m.splitlines()) == 1 for m in markers), markers
-    assert "### Exercise" not in text and not re.search(r"^Exercise \d+ — ", text, re.M)
+    assert "### Exercise" not in text and not re.search(r"^Exercise \d+ — ", text, re.MULTILINE)
 
 
 def test_lecture_view_widget_redraws(lecture, artifacts):
@@ -186,7 +185,7 @@ def test_keys_move_to_the_next_and_previous_section(lecture):
 
 def test_a_focused_slider_keeps_its_arrows_but_not_page_down(lecture):
     """With a slider focused, → moves the slider (not the page); PageDown (a clicker) still moves to the next section."""
-    chapter, page, _count = lecture
+    _chapter, page, _count = lecture
     handle = page.locator(".widget-slider .noUi-handle:visible").first
     handle.scroll_into_view_if_needed()
     handle.focus()
@@ -330,5 +329,5 @@ def test_no_student_only_text_in_any_chapter(index, artifacts, chapter):
     assert not found, f"the lecture view of {chapter} shows student-only text: " + "; ".join(
         f"{p!r} in …{text[max(0, text.index(p) - 60):text.index(p) + 60]!r}…" for p in found)
     status = page.locator(".widget-html-content").all_inner_texts()
-    talking = [s for s in status if re.search(r"\byour\b", s, re.I)]
+    talking = [s for s in status if re.search(r"\byour\b", s, re.IGNORECASE)]
     assert not talking, f"{chapter}: widget status lines talk to a student: {talking}"

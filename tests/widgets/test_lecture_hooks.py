@@ -102,7 +102,7 @@ def test_reset_all_puts_every_shown_widget_back(monkeypatch):
     monkeypatch.setattr(_lecture, "_initial", _lecture.weakref.WeakKeyDictionary())  # this test's widgets only
     explorer, player, stepper = DecisionLineExplorer(), TrainingPlayer(), GraphStepper()
     for w in (explorer, player, stepper):
-        w.widget  # shown: its values are remembered
+        _ = w.widget  # shown: its values are remembered
     first = [png(w) for w in (explorer, player, stepper)]
     explorer.controls["w1"].value = -1.5
     explorer.controls["gate"].value = "or"
@@ -130,7 +130,7 @@ def test_reset_button_is_a_hidden_button_that_resets(monkeypatch):
 
     monkeypatch.setattr(_lecture, "_initial", _lecture.weakref.WeakKeyDictionary())
     explorer = DecisionLineExplorer()
-    explorer.widget
+    _ = explorer.widget  # shown: its values are remembered
     explorer.controls["b"].value = 1.0
     button = _lecture.reset_button()
     assert _lecture.RESET_CLASS in button._dom_classes
