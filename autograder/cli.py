@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "chapter). In the page: PageDown / right arrow next section, PageUp / left "
                                    "arrow previous, C contents, 'Reset widgets' bottom right.")
     p.add_argument("chapter", metavar="CHAPTER", nargs="?", default=None,
-                   help="e.g. 01_perceptron (default: an index page of all chapters)")
+                   help="e.g. 01_perceptron, or playground (default: an index page of all chapters)")
     p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default: 8866 or the next free one)")
     p.add_argument("--open", action="store_true", help="also open the page in the default browser")
     p.add_argument("--hide", action="append", metavar="NAME",
