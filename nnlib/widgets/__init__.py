@@ -12,3 +12,4 @@ from nnlib.widgets.xor import xor_space_warp
 from nnlib.widgets.losses import loss_explorer, outlier_fit, sigmoid_gradients
 from nnlib.widgets.optimizers import lr_explorer, optimizer_race, batch_noise, ewma_explorer
 from nnlib.widgets.playground import playground
+from nnlib.widgets.regularization import overfitting_explorer, penalty_histograms, early_stopping_explorer
