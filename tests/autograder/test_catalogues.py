@@ -30,6 +30,8 @@ SECRETS = [None, "5eed", "c0ffee00d15ea5e", "9f86d081884c7d659a2feaa0c55ad015a3b
 DTYPE_EXCEPTIONS = {
     "perceptron.train": "creates its weights itself (np.zeros(D)): no input dtype to keep",
     "backprop.numerical_gradient": "float32 cannot resolve a step of 1e-5: gradient checks run in float64",
+    "initialization.xavier_uniform": "draws its weights itself (rng.uniform gives float64): no input dtype to keep",
+    "initialization.he_normal": "draws its weights itself (rng.normal gives float64): no input dtype to keep",
 }
 
 

@@ -7,6 +7,7 @@ from autograder.checking.checks import mlp  # noqa: F401  02_mlp_xor
 from autograder.checking.checks import backprop  # noqa: F401  03_backprop
 from autograder.checking.checks import losses  # noqa: F401  04_losses
 from autograder.checking.checks import optimizers  # noqa: F401  05_optimizers
+from autograder.checking.checks import initialization  # noqa: F401  06_initialization
 from autograder.checking.checks import regularization  # noqa: F401  07_regularization
 from autograder.checking.spec import Spec, registered
 
