@@ -21,7 +21,8 @@ written to be read: one concept per module, each readable top to bottom.
     perceptron      McCulloch–Pitts neuron and the perceptron rule
     data            logic gates, toy 2-D datasets, the bundled digits
     metrics         accuracy, confusion matrix, precision/recall/F1
-    tuning          grid/random search, k-fold, permutation importance
+    tuning          grid/random search, successive halving, k-fold, epoch arithmetic, permutation importance
+    lr_range        the learning-rate range test (a rising learning rate, the loss against it)
     widgets         the chapters' interactive visualizations (ipywidgets)
 
 Conventions: batch first (``X`` is ``(N, D)``), ``Z = X @ W + b`` with ``W``

@@ -13,12 +13,26 @@ A *search space* is a dict from hyperparameter name to its candidates::
   rate.  With the same budget, random search tries ``n`` distinct values of
   *each* hyperparameter instead of a few, which is why it often wins when only
   one or two of them matter (Bergstra & Bengio, 2012).
+- :func:`hit_chance` is the arithmetic behind random search: if a fraction
+  ``top`` of the space is "good", n independent draws all miss it with
+  probability ``(1 - top)^n``; 60 draws find the top 5 % with probability
+  0.954, and :func:`trials_for_hit_chance` says 59 suffice for 95 %.
+- :func:`successive_halving_schedule` is the budget plan of successive
+  halving (the inner loop of Hyperband): train many configurations a
+  little, keep the best ``1/eta`` of them, train those ``eta`` times longer,
+  and so on.  27 configurations at ``eta = 3`` cost 108 epochs instead of
+  the 729 of training all 27 for 27 epochs.
+- :func:`iterations_per_epoch` is the epoch / batch / iteration arithmetic:
+  ``ceil(N / B)`` updates per epoch (800 rows in batches of 150 make 6,
+  not 3).
 - :func:`k_fold` splits ``n`` samples into k folds; each fold is the
   validation set once, so every sample is validated on exactly once and the k
   scores give a mean and a spread instead of a single lucky split.
 - :func:`permutation_importance` shuffles one input column at a time and
   measures how much the score drops: a column the model ignores costs nothing
   when shuffled.
+
+The learning-rate range test lives in :mod:`nnlib.lr_range`.
 """
 from __future__ import annotations
 
@@ -30,7 +44,17 @@ import numpy as np
 
 from nnlib._validation import as_generator, check_positive
 
-__all__ = ["grid_search", "random_search", "log_uniform", "k_fold", "permutation_importance"]
+__all__ = [
+    "grid_search",
+    "hit_chance",
+    "iterations_per_epoch",
+    "k_fold",
+    "log_uniform",
+    "permutation_importance",
+    "random_search",
+    "successive_halving_schedule",
+    "trials_for_hit_chance",
+]
 
 
 def _check_space(space, allow_callables: bool, where: str) -> None:
@@ -113,6 +137,136 @@ def random_search(space, n, rng=None):
                    for name, values in space.items()}
 
     return draw()
+
+
+def _check_int(value, name: str, where: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{where}: {name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _check_fraction(top, where: str) -> float:
+    if isinstance(top, bool) or not isinstance(top, numbers.Real) or not 0 < top < 1:
+        raise ValueError(f"{where}: top must be a fraction strictly between 0 and 1, got {top!r}")
+    return float(top)
+
+
+def hit_chance(n_trials, top=0.05):
+    """Chance that at least one of ``n_trials`` random draws lands in the best ``top`` of the space.
+
+    ``P = 1 - (1 - top)^n``: each draw misses the good region with
+    probability ``1 - top``, independently.  For ``top = 0.05``: 5 trials
+    give 0.226, 14 give 0.512, 30 give 0.785, 60 give 0.954, 100 give 0.994.
+    It does not depend on how many hyperparameters there are; a grid of the
+    same size gives no such promise, because its points repeat the same few
+    values of every hyperparameter.
+
+    Parameters
+    ----------
+    n_trials : int, >= 0
+    top : float in (0, 1), default 0.05
+
+    Returns
+    -------
+    float in [0, 1)
+    """
+    n_trials = _check_int(n_trials, "n_trials", "hit_chance", low=0)
+    top = _check_fraction(top, "hit_chance")
+    # -expm1(n log1p(-top)) is 1 - (1 - top)^n without losing digits for a tiny top.
+    return float(-math.expm1(n_trials * math.log1p(-top)))
+
+
+def trials_for_hit_chance(chance, top=0.05):
+    """Fewest random trials ``n`` with ``hit_chance(n, top) >= chance``.
+
+    ``n = ceil(log(1 - chance) / log(1 - top))``; 59 trials give a 95 %
+    chance of a configuration in the top 5 % (``1 - 0.95^59 = 0.9515``).
+
+    Parameters
+    ----------
+    chance : float in (0, 1)
+    top : float in (0, 1), default 0.05
+
+    Returns
+    -------
+    int
+    """
+    if isinstance(chance, bool) or not isinstance(chance, numbers.Real) or not 0 < chance < 1:
+        raise ValueError(f"trials_for_hit_chance: chance must be strictly between 0 and 1, got {chance!r}")
+    top = _check_fraction(top, "trials_for_hit_chance")
+    n = math.ceil(math.log1p(-chance) / math.log1p(-top))
+    # Guard the ceiling against a quotient that rounding put just above a whole number.
+    while n > 1 and hit_chance(n - 1, top) >= chance:
+        n -= 1
+    return n
+
+
+def successive_halving_schedule(n_configs, min_budget, eta=3):
+    """The rounds of successive halving: how many configurations, each trained for how long.
+
+    Round ``i`` (``i = 0, 1, ..., s``) trains ``n_i = floor(n_configs / eta^i)``
+    configurations for ``r_i = min_budget * eta^i`` (epochs, say) each; the
+    best ``1 / eta`` of them go on to the next round.  ``s`` is the largest
+    whole number with ``eta^s <= n_configs``, so the last round has
+    between 1 and ``eta - 1`` configurations left.  Each round costs about
+    ``n_configs * min_budget`` and the whole search ``sum(n_i * r_i)``.
+
+    27 configurations, 1 epoch, ``eta = 3``: ``[(27, 1), (9, 3), (3, 9), (1, 27)]``,
+    108 epochs in all, against ``27 * 27 = 729`` for training every
+    configuration as long as the winner.
+
+    Parameters
+    ----------
+    n_configs : int, >= 1
+        Configurations in the first round.
+    min_budget : int or float, > 0
+        Budget of each configuration in the first round.
+    eta : int, >= 2, default 3
+        The factor by which the field shrinks and the budget grows.
+
+    Returns
+    -------
+    list of (n_i, r_i)
+        ``n_i`` an int; ``r_i`` an int when ``min_budget`` is one, else a float.
+    """
+    n_configs = _check_int(n_configs, "n_configs", "successive_halving_schedule", low=1)
+    eta = _check_int(eta, "eta", "successive_halving_schedule", low=2)
+    if isinstance(min_budget, bool) or not isinstance(min_budget, numbers.Real) or not min_budget > 0:
+        raise ValueError(f"successive_halving_schedule: min_budget must be a number > 0, got {min_budget!r}")
+    rounds = []
+    i = 0
+    # Integer arithmetic, not log(n) / log(eta): log(27) / log(3) is 3.0000000000000004.
+    while n_configs // eta ** i >= 1:
+        rounds.append((n_configs // eta ** i, min_budget * eta ** i))
+        i += 1
+    return rounds
+
+
+def iterations_per_epoch(n_samples, batch_size, drop_last=False):
+    """Updates in one epoch: ``ceil(N / B)``, or ``floor(N / B)`` with ``drop_last``.
+
+    One epoch passes over all N samples in batches of B; one iteration is
+    one batch, one update.  The last batch holds the ``N mod B`` rows left
+    over (unless ``drop_last`` leaves them out).  1000 rows in batches of
+    100: 10; 800 rows in batches of 150: 6 (five of 150 and one of 50, not
+    3); 50 rows in batches of 10 for 5 epochs: ``5 * 5 = 25`` updates.
+    Equals ``len(nnlib.training.minibatches(N, B, rng, drop_last))``.
+
+    Parameters
+    ----------
+    n_samples : int, >= 0
+    batch_size : int, >= 1
+    drop_last : bool, default False
+
+    Returns
+    -------
+    int
+    """
+    n_samples = _check_int(n_samples, "n_samples", "iterations_per_epoch", low=0)
+    batch_size = _check_int(batch_size, "batch_size", "iterations_per_epoch", low=1)
+    if drop_last:
+        return n_samples // batch_size
+    return -(-n_samples // batch_size)  # ceil in integers: exact for any size
 
 
 def k_fold(n, k, rng=None, shuffle=True):

@@ -93,3 +93,50 @@ def test_metrics_reject_mismatched_inputs():
         confusion_matrix([0, 2], [0, 1], n_classes=2)
     with pytest.raises(ValueError, match="average must be"):
         precision_recall_f1([0, 1], [0, 1], average="micro")
+
+
+# The chapter's worked example (SYLLABUS 08): ten digits of three classes.
+CH08_TRUE = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 2])
+CH08_PRED = np.array([0, 0, 1, 0, 1, 1, 2, 2, 2, 0])
+
+
+def test_chapter_08_worked_example():
+    """Confusion matrix [[3,1,0],[0,2,1],[1,0,2]], accuracy 0.7, P = R = (0.75, 2/3, 2/3), macro-F1 0.694?"""
+    M = confusion_matrix(CH08_TRUE, CH08_PRED)
+    np.testing.assert_array_equal(M, [[3, 1, 0], [0, 2, 1], [1, 0, 2]])
+    assert accuracy(CH08_PRED, CH08_TRUE) == pytest.approx(0.7, rel=1e-15)
+    r = precision_recall_f1(CH08_TRUE, CH08_PRED)
+    np.testing.assert_allclose(r["precision"], [0.75, 2 / 3, 2 / 3], rtol=1e-15)
+    np.testing.assert_allclose(r["recall"], [0.75, 2 / 3, 2 / 3], rtol=1e-15)
+    # P = R per class, so F1 = P; macro-F1 = (0.75 + 2/3 + 2/3) / 3 = 25/36
+    assert r["macro_f1"] == pytest.approx(25 / 36, rel=1e-15)
+    assert round(r["macro_f1"], 3) == 0.694
+
+
+sklearn_metrics = pytest.importorskip("sklearn.metrics", reason="scikit-learn is only a test-time reference")
+
+
+@pytest.mark.parametrize("seed, n, C", [(0, 10, 3), (1, 200, 10), (2, 57, 4), (3, 5, 6)])
+def test_confusion_matrix_and_prf_agree_with_scikit_learn(seed, n, C):
+    """Do the confusion matrix, per-class P/R/F1, support and macro averages equal scikit-learn's?
+
+    (3, 5, 6): with 5 samples of 6 classes some classes are absent from both,
+    and both libraries leave them out of the macro average.
+    """
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, C, size=n)
+    p = np.where(rng.random(n) < 0.6, t, rng.integers(0, C, size=n))  # mostly right, like a classifier
+    M = confusion_matrix(t, p, n_classes=C)
+    np.testing.assert_array_equal(M, sklearn_metrics.confusion_matrix(t, p, labels=np.arange(C)))
+    ours = precision_recall_f1(t, p, n_classes=C)
+    P, R, F, S = sklearn_metrics.precision_recall_fscore_support(t, p, labels=np.arange(C), average=None,
+                                                                zero_division=0)
+    np.testing.assert_allclose(ours["precision"], P, rtol=1e-14)
+    np.testing.assert_allclose(ours["recall"], R, rtol=1e-14)
+    np.testing.assert_allclose(ours["f1"], F, rtol=1e-14)
+    np.testing.assert_array_equal(ours["support"], S)
+    mP, mR, mF, _ = sklearn_metrics.precision_recall_fscore_support(t, p, average="macro", zero_division=0)
+    assert ours["macro_precision"] == pytest.approx(mP, rel=1e-14)
+    assert ours["macro_recall"] == pytest.approx(mR, rel=1e-14)
+    assert ours["macro_f1"] == pytest.approx(mF, rel=1e-14)
+    assert accuracy(p, t) == pytest.approx(sklearn_metrics.accuracy_score(t, p), rel=1e-15)
