@@ -7,6 +7,7 @@
     python -m benchmarks --only widgets browser   # widget response, kernel side and in Chromium
     python -m benchmarks --only present   # lecture view: page ready, preheated vs cold
     python -m benchmarks --only race      # the optimizer race's frames per second in the lecture view
+    python -m benchmarks --only playground   # the playground: frames painted, training steps, control latency
     python -m benchmarks --full-grid     # training: all 16 configurations instead of the compact grid
 
 Each benchmark is also a script of its own (``python -m benchmarks.bench_training --quick``).
@@ -26,7 +27,7 @@ if __package__ in (None, ""):  # run as a file: python benchmarks/__main__.py
 
 from benchmarks import (bench_blas, bench_browser, bench_grading, bench_overhead, bench_present, bench_training,
                         bench_widgets)
-from benchmarks import bench_race
+from benchmarks import bench_playground, bench_race
 from benchmarks._common import HERE, Section, machine_info, md_table, optional, versions
 
 BENCHMARKS = {
@@ -37,6 +38,7 @@ BENCHMARKS = {
     "browser": bench_browser,
     "present": bench_present,
     "race": bench_race,
+    "playground": bench_playground,
     "grading": bench_grading,
 }
 REPORT, CHART = HERE / "REPORT.md", HERE / "report.png"

@@ -1,6 +1,6 @@
 // The playground in the browser (nnlib/widgets/playground.py is the kernel side).
 //
-// The kernel trains and sends, about 40 times a second while playing, one
+// The kernel trains and sends, about 50 times a second while playing, one
 // message of binary traits: `surface` (uint8: S*S predicted classes, then S*S
 // confidences), `maps` (int8: every neuron's M*M picture, -127..127),
 // `weights` (float32: every W row-major, then every b), `history` (float32:
@@ -164,6 +164,8 @@ function render({ model, el: host }) {
   const layerCount = el("span", "nnpg-layercount");
   layerBar.append(plus, minus, layerCount);
   netBox.append(layerBar);
+  const featureHint = own("features", el("div", "nnpg-hint", "click a feature to switch it on or off"));
+  netBox.append(featureHint);
   const neuronBars = [];  // per hidden layer: its +/- and count, placed over its column
   const hover = el("div", "nnpg-hover");
   const [hoverCanvas, hoverCtx] = sizedCanvas(px(110), px(110), "nnpg-hover-canvas");
@@ -244,11 +246,12 @@ function render({ model, el: host }) {
     const xs = [x0];
     for (let l = 0; l < L; l++) xs.push(x0 + (l + 1) * (xOut - x0) / (L + 1));
     xs.push(xOut);
-    const columns = [shown.map((f, j) => ({ x: x0, y: TOP + j * ROW + THUMB / 2, map: f.i, on: f.on, name: f.name }))];
+    const columns = [shown.map((f, j) => ({ x: x0, y: TOP + j * ROW + THUMB / 2, map: f.i, on: f.on, name: f.name,
+                                            l: 0, j }))];
     let mapIndex = featureList.length;
     for (let l = 1; l <= L + 1; l++) {
       const col = [];
-      for (let j = 0; j < arch[l]; j++) col.push({ x: xs[l], y: TOP + j * ROW + THUMB / 2, map: mapIndex++, on: true });
+      for (let j = 0; j < arch[l]; j++) col.push({ x: xs[l], y: TOP + j * ROW + THUMB / 2, map: mapIndex++, on: true, l, j });
       columns.push(col);
     }
     return { columns, L };
@@ -305,6 +308,15 @@ function render({ model, el: host }) {
     const e = edges(info, weights, columns);
     layout.edges = e.list;
     layout.biasOffset = e.biasOffset;
+    // the hovered node or edge, found again in the new layout (by position in the network, not by object)
+    if (hovered && hovered.node) {
+      const { l, j } = hovered.node;
+      hovered = columns[l] && columns[l][j] ? { node: columns[l][j] } : null;
+    } else if (hovered && hovered.edge) {
+      const { layer, i, j } = hovered.edge;
+      const edge = e.list.find(x => x.layer === layer && x.i === i && x.j === j);
+      hovered = edge ? { edge } : null;
+    }
     for (const edge of e.list) {
       const w = edge.w;
       net.strokeStyle = rgb(w >= 0 ? BLUE : ORANGE, hovered && hovered.edge === edge ? 1 : 0.7);
@@ -497,6 +509,9 @@ function render({ model, el: host }) {
     root.dataset.trainLoss = String(info.train_loss);
     root.dataset.testLoss = String(info.test_loss);
   }
+
+  // where the nodes are drawn (CSS px in the network canvas): for tests and benchmarks
+  root.nnpgLayout = () => (layout ? { thumb: THUMB, columns: layout.columns.map(col => col.map(n => [n.x, n.y])) } : null);
 
   // ---------------------------------------------------------------- pointing
   function nodeAt(x, y) {

@@ -11,7 +11,7 @@ pasted in, or given as ``playground("d=xor;h=4.4")``.
 Who does what
 -------------
 - **The kernel trains** (:class:`~nnlib.widgets.playground_session.TrainingSession`,
-  plain nnlib) and, about 40 times a second while playing, sends a *frame*:
+  plain nnlib) and, about 50 times a second while playing, sends a *frame*:
   the decision surface as two uint8 arrays of 48 x 48 (class, confidence),
   every neuron's picture as int8 arrays of 20 x 20, the weights as float32,
   the loss history and the confusion counts.  That is ~15 kB of binary
@@ -31,7 +31,10 @@ Training does not block the kernel: it runs in a **background thread**,
 in chunks of a few mini-batches.  A thread rather than a task on the
 kernel's event loop, because the loop is the kernel's own (ipykernel 7 runs
 comm messages on subshell threads; Voilà and tests drive other loops), and a
-thread behaves the same under all of them.  Every touch of the session —
+thread behaves the same under all of them.  The trainer trains for 60 % of
+each frame's 20 ms, sends the frame, and sleeps the rest: sleeping releases
+the GIL, so the kernel's own thread reads and answers messages meanwhile
+instead of waiting up to 5 ms for each handover.  Every touch of the session —
 a training chunk, a control change, drawing a frame — holds one lock, so a
 control never sees half a step; a control change waiting for the lock makes
 the trainer hand it over at the end of its current chunk (< 1 ms), which is
@@ -82,7 +85,8 @@ __all__ = ["CONTROLS", "FPS", "MAP_SIZE", "SURFACE_SIZE", "Playground", "Playgro
 
 SURFACE_SIZE = 48  # the decision surface's grid (the browser smooths it to 230 px)
 MAP_SIZE = 20  # each neuron's picture
-FPS = 40  # frames sent per second while training
+FPS = 50  # frames sent per second while training
+TRAIN_SHARE = 0.6  # of each frame's time, the rest left to the kernel's own thread (messages, controls)
 CHUNK = 8  # mini-batches between looks at whether a control waits for the session
 HISTORY = 400  # loss-curve points kept (halved by dropping every other one when full)
 
@@ -130,6 +134,7 @@ class PlaygroundView(anywidget.AnyWidget):
     .nnpg-neuronbar { position: absolute; top: 1.9em; width: 3.7em; display: flex; flex-wrap: wrap;
                       justify-content: center; gap: 0.1em; }
     .nnpg-neuroncount { width: 100%; text-align: center; font-size: 0.95em; }
+    .nnpg-hint { position: absolute; left: 0; bottom: 0; color: #666; white-space: nowrap; }
     .nnpg-hover { position: absolute; display: none; background: white; border: 1px solid #888; padding: 0.3em;
                   box-shadow: 0 2px 6px rgba(0,0,0,0.25); pointer-events: none; z-index: 2; }
     .nnpg-hover canvas { position: static; display: block; }
@@ -283,18 +288,18 @@ class Playground:
         """The background thread: train until a frame is due, send it, again; until paused."""
         period = 1.0 / FPS
         while not self._stop.is_set():
-            due = time.perf_counter() + period
+            start = time.perf_counter()
+            due, train_until = start + period, start + TRAIN_SHARE * period
             with self._lock:
                 if self._stop.is_set():
                     break
-                while time.perf_counter() < due - 0.003 and not self._waiting:
+                while time.perf_counter() < train_until and not self._waiting:
                     self.session.step(CHUNK)
                 self._record()
                 self._send_frame()
-            if self._waiting:
-                time.sleep(0.001)  # let the waiting control change take the lock
-            else:
-                time.sleep(max(0.0, due - time.perf_counter()))
+            # Sleeping releases the GIL: the kernel's own thread reads and answers messages meanwhile
+            # (a Python thread that never sleeps gets the GIL back only every 5 ms, per handover).
+            time.sleep(0.001 if self._waiting else max(0.0, due - time.perf_counter()))
 
     def _record(self) -> None:
         s = self.session
