@@ -20,8 +20,9 @@ at initialisation and change nothing here):
   per layer, the table of chapter 06);
 - :func:`deep_signals`: every layer's activations and gradients, for
   histograms;
-- :func:`training_gradient_norms`: per-layer gradient norms over the first
-  steps of training a deep MLP on the digits, with or without batch norm.
+- :class:`TrainingRun` and :func:`training_gradient_norms`: per-layer
+  gradient norms over the first steps of training a deep MLP on the
+  digits, with or without batch norm.
 
 Every random draw takes ``rng`` (a Generator or an int seed) and draws in a
 fixed order: first the input ``X = rng.standard_normal((n_samples, width))``,
@@ -38,7 +39,7 @@ from nnlib._validation import as_generator
 from nnlib.activations import ACTIVATIONS
 from nnlib.init import SCHEMES, init_scale, normal, uniform
 
-__all__ = ["activation_stds", "deep_signals", "draw_weights", "training_gradient_norms"]
+__all__ = ["TrainingRun", "activation_stds", "deep_signals", "draw_weights", "training_gradient_norms"]
 
 
 def _check_count(value, name: str) -> int:
@@ -129,6 +130,7 @@ def deep_signals(n_layers, width, init, activation, rng=None, n_samples=1000, ba
     dict with
         ``"A"``: list of n_layers arrays (n_samples, width), the activations ``A_1 .. A_n``;
         ``"dZ"``: list of n_layers arrays (n_samples, width), ``dL/dZ_1 .. dL/dZ_n``;
+        ``"Z"``: list of n_layers arrays (n_samples, width), the pre-activations;
         ``"W"``: list of n_layers arrays (width, width).
     """
     n_layers = _check_count(n_layers, "n_layers")
@@ -154,19 +156,20 @@ def deep_signals(n_layers, width, init, activation, rng=None, n_samples=1000, ba
             grads.append(dZ)
             dA = dZ @ W.T  # (N, width)
         grads.reverse()
-    return {"A": activations, "dZ": grads, "W": weights}
+    return {"A": activations, "dZ": grads, "Z": pre, "W": weights}
 
 
-def training_gradient_norms(n_layers, activation, init, batchnorm, steps=30, lr=0.05, width=32,
-                            n_samples=256, rng=0) -> np.ndarray:
-    """Gradient norm of every hidden layer's weights over the first ``steps`` of training.
+class TrainingRun:
+    """A deep MLP on the digits, trained one full-batch SGD step at a time, recording gradient norms.
 
-    An MLP ``64 -> width -> ... -> width -> 10`` with ``n_layers`` hidden
-    layers, each ``Dense -> [BatchNorm ->] activation``, trained with plain
-    SGD on full batches of ``n_samples`` standardised digits (softmax
-    cross-entropy).  Before each update the Frobenius norm ``||dL/dW||`` of
-    every hidden Dense layer is recorded.  The same seed draws the same
-    weights with and without batch norm, so the two runs differ only by it.
+    ``64 -> width -> ... -> width -> 10`` with ``n_layers`` hidden layers,
+    each ``Dense -> [BatchNorm ->] activation``, softmax cross-entropy on the
+    first ``n_samples`` digits (standardised), plain SGD.  Every
+    :meth:`step` records the Frobenius norm ``||dL/dW||`` of each hidden
+    Dense layer and the loss, then updates.  The hidden weights are drawn
+    with :func:`draw_weights` from ``rng`` in layer order, then the output
+    layer's (Xavier normal), so the same seed gives the same starting
+    weights with and without batch norm.
 
     Parameters
     ----------
@@ -178,10 +181,72 @@ def training_gradient_norms(n_layers, activation, init, batchnorm, steps=30, lr=
         As in :func:`draw_weights`.
     batchnorm : bool
         Insert ``BatchNorm(width)`` after each hidden Dense layer.
-    steps : int >= 1
-    lr : float > 0
+    lr : float > 0, default 0.05
     width, n_samples : int >= 1
     rng : numpy.random.Generator or int seed
+
+    Attributes
+    ----------
+    norms : list of ndarray (n_layers,)
+        ``norms[t][k]`` = ``||dL/dW||`` of hidden layer k + 1 before update t + 1.
+    losses : list of float
+        The loss before each update.
+    """
+
+    def __init__(self, n_layers, activation, init, batchnorm, lr=0.05, width=32, n_samples=256, rng=0):
+        # imported here: only this class trains a network
+        from nnlib.data import load_digits, standardize
+        from nnlib.layers import Activation, BatchNorm, Dense
+        from nnlib.network import Sequential
+        from nnlib.optimizers import SGD
+
+        n_layers = _check_count(n_layers, "n_layers")
+        width = _check_count(width, "width")
+        n_samples = _check_count(n_samples, "n_samples")
+        _check_activation(activation)
+        rng = as_generator(rng)
+        X, y = load_digits()
+        self.X, _, _ = standardize(X[:n_samples])  # (n_samples, 64)
+        self.y = y[:n_samples]  # (n_samples,)
+        layers, self.dense = [], []
+        n_in = self.X.shape[1]
+        for _ in range(n_layers):
+            layer = Dense(n_in, width, init="zeros")
+            layer.params["W"][...] = draw_weights(n_in, width, init, rng)  # (n_in, width)
+            self.dense.append(layer)
+            layers.append(layer)
+            if batchnorm:
+                layers.append(BatchNorm(width))
+            layers.append(Activation(activation))
+            n_in = width
+        out = Dense(width, 10, init="zeros")
+        out.params["W"][...] = draw_weights(width, 10, "xavier_normal", rng)  # (width, 10)
+        self.model = Sequential([*layers, out])
+        self.optimizer = SGD(lr)
+        self.norms: list = []
+        self.losses: list = []
+
+    def step(self) -> None:
+        """Record every hidden layer's ``||dL/dW||`` and the loss, then take one SGD step."""
+        from nnlib.losses import softmax_cross_entropy_with_grad
+
+        self.model.zero_grad()
+        loss, dZ = softmax_cross_entropy_with_grad(self.model.forward(self.X), self.y)
+        self.model.backward(dZ, need_dX=False)
+        self.norms.append(np.array([np.linalg.norm(layer.grads["W"]) for layer in self.dense]))  # (n_layers,)
+        self.losses.append(float(loss))
+        self.optimizer.step(self.model.parameters(), self.model.gradients())
+
+
+def training_gradient_norms(n_layers, activation, init, batchnorm, steps=30, lr=0.05, width=32,
+                            n_samples=256, rng=0):
+    """Gradient norm of every hidden layer's weights over the first ``steps`` of training (see :class:`TrainingRun`).
+
+    Parameters
+    ----------
+    n_layers, activation, init, batchnorm, lr, width, n_samples, rng
+        As in :class:`TrainingRun`.
+    steps : int >= 1
 
     Returns
     -------
@@ -190,42 +255,8 @@ def training_gradient_norms(n_layers, activation, init, batchnorm, steps=30, lr=
     losses : ndarray, (steps,)
         The loss at each step, before its update.
     """
-    # imported here: training a network is this function's business only
-    from nnlib.data import load_digits, standardize
-    from nnlib.layers import Activation, BatchNorm, Dense
-    from nnlib.losses import softmax_cross_entropy_with_grad
-    from nnlib.network import Sequential
-    from nnlib.optimizers import SGD
-
-    n_layers = _check_count(n_layers, "n_layers")
     steps = _check_count(steps, "steps")
-    _check_activation(activation)
-    rng = as_generator(rng)
-    X, y = load_digits()
-    X, y = X[:n_samples], y[:n_samples]
-    X, _, _ = standardize(X)  # (n_samples, 64)
-    layers, dense = [], []
-    n_in = X.shape[1]
-    for _ in range(n_layers):
-        layer = Dense(n_in, width, init="zeros")
-        layer.params["W"][...] = draw_weights(n_in, width, init, rng)
-        dense.append(layer)
-        layers.append(layer)
-        if batchnorm:
-            layers.append(BatchNorm(width))
-        layers.append(Activation(activation))
-        n_in = width
-    out = Dense(width, 10, init="zeros")
-    out.params["W"][...] = draw_weights(width, 10, "xavier_normal", rng)
-    model = Sequential([*layers, out])
-    optimizer = SGD(lr)
-    norms = np.zeros((steps, n_layers))  # (steps, n_layers)
-    losses = np.zeros(steps)  # (steps,)
-    for t in range(steps):
-        model.zero_grad()
-        loss, dZ = softmax_cross_entropy_with_grad(model.forward(X), y)
-        model.backward(dZ, need_dX=False)
-        norms[t] = [np.linalg.norm(layer.grads["W"]) for layer in dense]
-        losses[t] = loss
-        optimizer.step(model.parameters(), model.gradients())
-    return norms, losses
+    run = TrainingRun(n_layers, activation, init, batchnorm, lr=lr, width=width, n_samples=n_samples, rng=rng)
+    for _ in range(steps):
+        run.step()
+    return np.array(run.norms), np.array(run.losses)  # (steps, n_layers), (steps,)

@@ -11,5 +11,6 @@ from nnlib.widgets.activations import activation_explorer
 from nnlib.widgets.xor import xor_space_warp
 from nnlib.widgets.losses import loss_explorer, outlier_fit, sigmoid_gradients
 from nnlib.widgets.optimizers import lr_explorer, optimizer_race, batch_noise, ewma_explorer
+from nnlib.widgets.initialization import signal_histograms, gradient_flow, standardization_descent
 from nnlib.widgets.playground import playground
 from nnlib.widgets.regularization import overfitting_explorer, penalty_histograms, early_stopping_explorer
