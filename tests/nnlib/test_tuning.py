@@ -16,6 +16,7 @@ from nnlib.tuning import (
     log_uniform,
     permutation_importance,
     random_search,
+    sample_log_uniform,
     successive_halving_schedule,
     trials_for_hit_chance,
 )
@@ -268,3 +269,17 @@ def test_grid_search_equals_scikit_learn_parameter_grid():
     """With keys in sorted order (ParameterGrid sorts them), the same configurations in the same order?"""
     space = {"alpha": [1e-4, 1e-3], "batch": [16, 32, 64], "lr": [0.1, 0.01]}
     assert list(grid_search(space)) == list(sklearn_model_selection.ParameterGrid(space))
+
+
+def test_sample_log_uniform_is_log_uniform_called_n_times():
+    """The same draws as log_uniform(low, high)(rng) n times, a third of them in each of three decades?"""
+    draws = sample_log_uniform(1e-4, 1e-1, 3000, rng=7)
+    rng = np.random.default_rng(7)
+    one_by_one = [log_uniform(1e-4, 1e-1)(rng) for _ in range(3000)]
+    np.testing.assert_allclose(draws, one_by_one, rtol=1e-15)
+    assert draws.shape == (3000,) and draws.dtype == np.float64
+    counts = np.bincount(np.floor(np.log10(draws)).astype(int) + 4, minlength=3)
+    assert np.all(np.abs(counts - 1000) < 120)  # Binomial(3000, 1/3): std ~ 26
+    assert sample_log_uniform(1.0, 2.0, 0, rng=0).shape == (0,)
+    with pytest.raises(ValueError, match="need low < high"):
+        sample_log_uniform(2.0, 1.0, 5)

@@ -9,6 +9,7 @@ from autograder.checking.checks import losses  # noqa: F401  04_losses
 from autograder.checking.checks import optimizers  # noqa: F401  05_optimizers
 from autograder.checking.checks import initialization  # noqa: F401  06_initialization
 from autograder.checking.checks import regularization  # noqa: F401  07_regularization
+from autograder.checking.checks import tuning  # noqa: F401  08_tuning
 from autograder.checking.spec import Spec, registered
 
 
