@@ -145,7 +145,7 @@ function render({ model, el: host }) {
   row(left, "activation", "activation");
 
   // the network: a canvas with the +/- buttons laid over it
-  const NET_W = px(400), NET_H = px(384), TOP = px(72), ROW = px(39), THUMB = px(30);
+  const NET_W = px(400), NET_H = px(406), TOP = px(72), ROW = px(39), THUMB = px(30);
   const netBox = el("div", "nnpg-net");
   netBox.style.width = `${NET_W}px`;
   netBox.style.height = `${NET_H}px`;
@@ -408,13 +408,13 @@ function render({ model, el: host }) {
     lossCtx.clearRect(0, 0, W, H);
     const fmt = v => (v === null || v === undefined ? "–" : v.toFixed(3));
     lossText.textContent = `test loss ${fmt(info.test_loss)}   training loss ${fmt(info.train_loss)}`;
+    lossCtx.strokeStyle = "#ddd";
+    lossCtx.strokeRect(0.5, 0.5, W - 1, H - 1);
     const n = history.length / 2;
     if (n < 2) return;
     let top = 0;
     for (let i = 0; i < history.length; i++) if (Number.isFinite(history[i])) top = Math.max(top, history[i]);
     if (top <= 0) return;
-    lossCtx.strokeStyle = "#ddd";
-    lossCtx.strokeRect(0.5, 0.5, W - 1, H - 1);
     for (const [col, colour] of [[0, "#999"], [1, "#111"]]) {  // training grey, test black
       lossCtx.strokeStyle = colour;
       lossCtx.lineWidth = 1.5;
@@ -459,9 +459,14 @@ function render({ model, el: host }) {
   }
 
   function paintHover() {
-    if (!hovered || !frame) { hover.style.display = "none"; return; }
-    hover.style.display = "block";
     const size = px(110);
+    if (!hovered || !frame) {
+      hover.style.display = "none";
+      // kept drawn while hidden (the first feature): no canvas of the widget is ever blank
+      if (frame) drawMaps(hoverCtx, frame.info, frame.maps, [{ map: 0, x: size / 2, y: size / 2, on: true }], size);
+      return;
+    }
+    hover.style.display = "block";
     hoverCtx.clearRect(0, 0, size, size);
     if (hovered.node) {
       hoverCanvas.style.display = "";

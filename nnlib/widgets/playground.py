@@ -51,11 +51,12 @@ from dataclasses import fields
 from pathlib import Path
 
 import anywidget
+import ipywidgets
 import numpy as np
 import traitlets
 
 from nnlib.widgets._base import lecture_hide, show
-from nnlib.widgets._lecture import remember
+from nnlib.widgets._lecture import lecture_view, remember
 from nnlib.widgets.playground_config import (
     ACTIVATIONS,
     DROPOUTS,
@@ -221,6 +222,7 @@ class Playground:
         self.view = PlaygroundView(choices=CHOICES, labels={"features": [[k, FEATURE_LABELS[k]] for k in FEATURES],
                                                             "regression": list(REGRESSION)})
         self.view.on_msg(self._on_msg)
+        self._box = None
         self.session.record()
         self._send_scene()
         self._send_points()
@@ -339,6 +341,8 @@ class Playground:
 
     def close(self) -> None:
         self.pause()
+        if self._box is not None:
+            self._box.close()
         self.view.close()
 
     # ------------------------------------------------------------------ changes
@@ -392,6 +396,11 @@ class Playground:
             raise ValueError("points are added to classification problems only; this one is a regression")
         point = (snap(x), snap(y), int(label))
         self.set(points=(*self.scene.points, point))
+
+    def update(self) -> None:
+        """Send the current frame again (what every chapter widget's ``update`` does: redraw)."""
+        with self._holding():
+            self._send_frame()
 
     def reset(self) -> None:
         """Back to the scene first shown, paused (the lecture view's "Reset widgets")."""
@@ -465,13 +474,14 @@ class Playground:
 
     # ------------------------------------------------------------------ showing
     @property
-    def widget(self) -> PlaygroundView:
+    def widget(self) -> ipywidgets.VBox:
+        """The view in a VBox, like every chapter widget (so the browser tests and tools find it the same way)."""
         remember(self)  # no kernel-side values: the lecture view's reset calls reset()
         self.view.hidden = sorted((self.hidden_controls | lecture_hide()) & set(CONTROLS))
-        from nnlib.widgets._lecture import lecture_view
-
         self.view.font_px = 16.0 if lecture_view() else 13.0
-        return self.view
+        if self._box is None:
+            self._box = ipywidgets.VBox([self.view])
+        return self._box
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -240,6 +240,19 @@ def test_renders_in_jupyterlab_within_the_notebook(notebook, artifacts):
     wait_for(lambda: state(root)["steps"] == "1", "one step shown")
 
 
+def test_the_chapters_generic_widget_check_passes_on_a_playground(notebook):
+    """A chapter that shows a playground must pass test_chapters.py's check: its main control redraws, nothing blank."""
+    page, lab, _roots = notebook
+    output = lab.widget_outputs().nth(0)
+    before = lab.images(output)
+    assert len(before) == 4  # the network, loss, surface and hover canvases
+    assert all(labdriver.grey_std(png) >= labdriver.BLANK_STD for png in before)
+    done = labdriver.change_main_control(page, output)
+    assert done == "button 'Reset'", done
+    after = labdriver.wait_settled(lambda: lab.images(output), before)
+    assert after != before and all(labdriver.grey_std(png) >= labdriver.BLANK_STD for png in after)
+
+
 def test_every_control_can_be_hidden(notebook):
     _page, _lab, roots = notebook
     shown = roots.nth(0).evaluate("r => [...new Set([...r.querySelectorAll('[data-ctl]')]"

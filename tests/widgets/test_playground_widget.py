@@ -88,7 +88,7 @@ def test_helper_builds_a_playground_and_checks_hide():
     assert isinstance(widget, Playground)
     assert widget.config == "d=xor;h=3"
     assert set(widget.controls) == set(CONTROLS)
-    assert widget.widget.hidden == ["config", "lr"]
+    assert widget.widget.children == (widget.view,) and widget.view.hidden == ["config", "lr"]
     with pytest.raises(ValueError, match=r"hide names unknown controls \['learning_rate'\]"):
         Playground(hide=("learning_rate",))
     with pytest.raises(ValueError, match=r"unknown settings \['depth'\]"):
@@ -105,8 +105,9 @@ def test_quiet_while_grading(monkeypatch):
 def test_lecture_view_hides_by_environment_and_enlarges(monkeypatch):
     monkeypatch.setenv("NNCOURSE_HIDE", "dropout,b")
     monkeypatch.setenv("NNCOURSE_LECTURE", "1")
-    view = make().widget
-    assert view.hidden == ["dropout"] and view.font_px == 16.0
+    widget = make()
+    assert isinstance(widget.widget, ipywidgets.VBox)
+    assert widget.view.hidden == ["dropout"] and widget.view.font_px == 16.0
 
 
 def test_a_frame_holds_every_picture():
@@ -182,10 +183,15 @@ def test_play_trains_in_a_thread_and_a_change_is_answered_within_100_ms():
 
 
 def test_reset_returns_to_the_first_scene():
+    from nnlib.widgets._lecture import reset_all
+
     widget = make("d=gauss;h=2")
+    assert widget.widget.children == (widget.view,)  # shown: the lecture view's "Reset widgets" knows it
     first = widget.session.weights()[0][0].copy()
     widget.set(layers=(6, 6), lr=0.3)
-    widget.step(20)
-    widget.reset()
+    widget.play()
+    time.sleep(0.1)
+    assert reset_all() >= 1  # the lecture view's "Reset widgets": stops training, first scene, fresh weights
+    assert not widget.playing
     assert widget.config == "d=gauss;h=2" and widget.session.steps == 0
     np.testing.assert_array_equal(widget.session.weights()[0][0], first)
