@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -168,6 +169,9 @@ class PlaygroundView(anywidget.AnyWidget):
     weights = traitlets.Bytes(b"").tag(sync=True)
     history = traitlets.Bytes(b"").tag(sync=True)
     confusion = traitlets.Bytes(b"").tag(sync=True)
+
+
+_TRAINING: weakref.WeakSet = weakref.WeakSet()  # the playground whose thread trains (at most one)
 
 
 class _Control:
@@ -314,9 +318,18 @@ class Playground:
         return self._thread is not None and self._thread.is_alive()
 
     def play(self) -> None:
-        """Train in the background (the kernel stays free) until :meth:`pause`."""
+        """Train in the background (the kernel stays free) until :meth:`pause`.
+
+        One playground trains at a time in a kernel: Play pauses any other
+        (a cell run twice leaves its first playground behind, still shown;
+        two trainers would halve each other's frames on a 2-core laptop).
+        """
         if self.playing:
             return
+        for other in list(_TRAINING):
+            if other is not self:
+                other.pause()
+        _TRAINING.add(self)
         self._stop.clear()
         self._thread = threading.Thread(target=self._train, name="nnlib-playground", daemon=True)
         self._thread.start()
@@ -329,6 +342,7 @@ class Playground:
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
         self._thread = None
+        _TRAINING.discard(self)
         self.view.playing = False
 
     def step(self, batches: int = 1) -> None:

@@ -182,6 +182,17 @@ def test_play_trains_in_a_thread_and_a_change_is_answered_within_100_ms():
     assert widget.session.steps == steps  # paused: nothing trains
 
 
+def test_one_playground_trains_at_a_time():
+    first, second = make("d=xor"), make("d=gauss")
+    try:
+        first.play()
+        second.play()
+        assert second.playing and not first.playing and not first.view.playing
+    finally:
+        first.pause()
+        second.pause()
+
+
 def test_reset_returns_to_the_first_scene():
     from nnlib.widgets._lecture import reset_all
 
