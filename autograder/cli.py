@@ -171,12 +171,12 @@ def cmd_lab(args) -> int:
 
 
 def cmd_present(args) -> int:
-    from autograder.lecture.present import UnknownControlError, present
+    from autograder.lecture.present import present
 
     try:
         return present(find_course(), args.chapter, port=args.port, open_browser=args.open, hide=args.hide or (),
-                       dpi=args.dpi, exercises=args.exercises, preheat=not args.no_preheat)
-    except UnknownControlError as exc:  # a --hide name no widget has: the valid names, no traceback
+                       dpi=args.dpi, exercises=args.exercises, preheat=not args.no_preheat, scene=args.scene)
+    except ValueError as exc:  # a --hide name no widget has (with the valid names), a bad --scene: no traceback
         print(f"nncourse present: {exc}", file=sys.stderr)
         return 2
 
@@ -262,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exercises", choices=("show", "hide"), default="show",
                    help="exercise and written-answer statements as one-line markers ('show', the default) "
                         "or left out ('hide')")
+    p.add_argument("--scene", default="", metavar="STRING",
+                   help="playground only: the scene to start from, e.g. 'd=spiral;k=3;h=8.8' (the string under "
+                        "the widget)")
     p.add_argument("--no-preheat", action="store_true",
                    help="start each page's kernel when the page is asked for (slower pages, one kernel less "
                         "per chapter)")

@@ -185,14 +185,17 @@ def split_names(values) -> tuple[str, ...]:
     return tuple(name.strip() for value in values or () for name in value.split(",") if name.strip())
 
 
-def _prepare(root: Path, chapter: str | None, work: Path, exercises: str, hide) -> tuple[Path, Path | None]:
+def _prepare(root: Path, chapter: str | None, work: Path, exercises: str, hide,
+             scene: str = "") -> tuple[Path, Path | None]:
     """Write the lecture copies (and the index's chapter list) under ``work``; check ``hide``.
 
     Returns what Voilà serves (one notebook, or the folder of all chapters)
     and the extra template folder (index only).
     """
+    if scene and chapter != PLAYGROUND:
+        raise ValueError(f"a scene is for 'nncourse present {PLAYGROUND}' only, not for {chapter or 'the index'}")
     if chapter == PLAYGROUND:  # not a chapter: the playground as a page of its own
-        notebook = write_playground(work / "lecture")
+        notebook = write_playground(work / "lecture", scene)
         validate_hide({chapter: notebook}, hide)
         return notebook, None
     if chapter is not None:
@@ -212,7 +215,7 @@ def _prepare(root: Path, chapter: str | None, work: Path, exercises: str, hide) 
 
 def present(course_root, chapter: str | None = None, port: int | None = None, open_browser: bool = False,
             hide=(), dpi: int = LECTURE_DPI, ip: str = "127.0.0.1", exercises: str = DEFAULT_EXERCISES,
-            preheat: bool = True) -> int:
+            preheat: bool = True, scene: str = "") -> int:
     """Serve the lecture view of ``chapter`` (or the index of all chapters) until Ctrl-C; return an exit code.
 
     Parameters
@@ -237,6 +240,8 @@ def present(course_root, chapter: str | None = None, port: int | None = None, op
         Exercise and written-answer statements as one-line markers, or left out.
     preheat : bool
         Keep a kernel per chapter running the chapter before the page is asked for.
+    scene : str
+        With ``chapter="playground"``: the scene string it starts from (``"d=xor;h=4"``).
 
     Returns
     -------
@@ -250,7 +255,7 @@ def present(course_root, chapter: str | None = None, port: int | None = None, op
         raise ValueError(f"exercises must be one of {', '.join(EXERCISE_MODES)}; got {exercises!r}")
     work = Path(tempfile.mkdtemp(prefix=f"nncourse-present-{chapter or 'index'}-"))
     try:
-        served, templates = _prepare(root, chapter, work, exercises, hide)
+        served, templates = _prepare(root, chapter, work, exercises, hide, scene)
         what = f"Lecture view of {chapter}" if chapter else "Index of the chapters (each opens in the lecture view)"
         settings = [f"exercises {'as one-line markers' if exercises == 'show' else 'left out'}"]
         settings += [f"hiding {', '.join(hide)}"] if hide else []

@@ -1,6 +1,8 @@
 """``nncourse present playground``: the lecture page's notebook, and --hide checked against the playground's controls."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -27,3 +29,21 @@ def test_present_playground_checks_hide_names(tmp_path):
     assert "playground(" in nbformat.read(served, as_version=4).cells[1].source
     with pytest.raises(UnknownControlError, match="--hide bias: no widget of playground has a control of that name"):
         _prepare(tmp_path, "playground", tmp_path / "work2", "show", ("bias",))
+
+
+def test_present_playground_starts_from_a_scene(tmp_path):
+    served, _ = _prepare(tmp_path, "playground", tmp_path / "work", "show", (), "d=xor;h=4")
+    assert "playground('d=xor;h=4')" in nbformat.read(served, as_version=4).cells[1].source
+    with pytest.raises(ConfigError, match="classes must be an integer from 2 to 5, got 9"):
+        _prepare(tmp_path, "playground", tmp_path / "w2", "show", (), "k=9")
+    with pytest.raises(ValueError, match="a scene is for 'nncourse present playground' only, not for 01_perceptron"):
+        _prepare(tmp_path, "01_perceptron", tmp_path / "w3", "show", (), "d=xor")
+
+
+def test_cli_reports_a_bad_scene_without_a_traceback(capsys, monkeypatch):
+    from autograder import cli
+
+    monkeypatch.setattr(cli, "find_course", lambda: Path.cwd())
+    assert cli.main(["present", "playground", "--scene", "d=nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nncourse present: data must be one of") and "Traceback" not in err
