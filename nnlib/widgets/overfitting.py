@@ -190,11 +190,15 @@ class OverfitExplorer(LiveWidget):
         ax = self.ax_map
         # "nearest": a bilinear map costs 3x the resampling and compresses 2x worse (measured: 36 vs 12 ms)
         self.image = ax.imshow(np.full((GRID, GRID), 0.5), origin="lower", extent=EXTENT, cmap="RdBu_r",
-                               vmin=-0.15, vmax=1.15, interpolation="nearest", aspect="auto", zorder=1)
+                               vmin=-0.15, vmax=1.15, interpolation="nearest", aspect="auto", zorder=1,
+                               alpha=0.55)  # pale, so that the points in full colour stand out on it
         run = self.run
-        colors = np.array(["#2166ac", "#b2182b"])
-        ax.scatter(run.X_val[:, 0], run.X_val[:, 1], s=4, c=colors[run.y_val], alpha=0.35, zorder=3, lw=0)
-        ax.scatter(run.X[:, 0], run.X[:, 1], s=30, c=colors[run.y], edgecolors="white", linewidths=0.9, zorder=4)
+        colors = np.array(["#08519c", "#a50f15"])
+        # the points are drawn every frame, after the map (a moving artist): in the kept background the
+        # map, redrawn on top of it each frame, would hide them
+        self.points = [
+            ax.scatter(run.X_val[:, 0], run.X_val[:, 1], s=4, c=colors[run.y_val], alpha=0.35, zorder=3, lw=0),
+            ax.scatter(run.X[:, 0], run.X[:, 1], s=30, c=colors[run.y], edgecolors="white", linewidths=0.9, zorder=4)]
         ax.set_xlim(EXTENT[:2])
         ax.set_ylim(EXTENT[2:])
         ax.set_xticks([])
@@ -205,7 +209,8 @@ class OverfitExplorer(LiveWidget):
         ax.add_collection(self.boundary)
         self._xs = np.linspace(EXTENT[0], EXTENT[1], GRID)  # (GRID,)
         self._ys = np.linspace(EXTENT[2], EXTENT[3], GRID)  # (GRID,)
-        ax.set_title("P(class 1), boundary at 0.5; big dots: training", fontsize=10)
+        # the settings in the figure too: a control change shows at once, even before any training
+        self.settings_title = ax.set_title(" ", fontsize=10)
         ax = self.ax_loss
         (self.train_line,) = ax.plot([], [], color=TRAIN_COLOR, lw=2, label="train (40 points)")
         (self.val_line,) = ax.plot([], [], color=VAL_COLOR, lw=2, label="validation (400)")
@@ -221,12 +226,14 @@ class OverfitExplorer(LiveWidget):
         ax.set_title("loss while training (log scale)", fontsize=10)
 
     def moving(self) -> list:
-        return [self.image, self.boundary, self.train_line, self.val_line, self.best_marker]
+        return [self.image, self.boundary, *self.points, self.train_line, self.val_line, self.best_marker,
+                self.settings_title]
 
     def draw(self) -> None:
         run = self.run
         P = run.probability_map()  # (GRID, GRID)
         self.image.set_data(P)
+        self.settings_title.set_text(f"width {run.width}, L2 λ {run.lam:g}, dropout {run.p_drop:.1f}")
         lines = contourpy.contour_generator(self._xs, self._ys, P, line_type="Separate").lines(0.5)
         self.boundary.set_segments(lines)
         steps = np.asarray(run.steps)

@@ -135,8 +135,9 @@ def test_a_paused_explorer_redraws_on_a_control_and_restart_goes_back_to_step_0(
     w.step(3)
     assert w.run.steps[-1] == 3 * STEPS_PER_FRAME
     before, frames = png(w), w.frames
-    w.controls["L2"].value = 0.03  # the network has not changed yet (nothing trained): the same picture, new words
-    assert w.frames == frames + 1 and png(w) == before and "L2 λ 0.03" in w.status.value
+    w.controls["L2"].value = 0.03  # nothing trained since: the same boundary, the new setting in the title
+    assert w.frames == frames + 1 and png(w) != before and "L2 λ 0.03" in w.status.value
+    assert w.settings_title.get_text() == "width 64, L2 λ 0.03, dropout 0.0"
     w.controls["width"].value = 8  # a new network: a new boundary
     assert png(w) != before and w.run.steps == [0]
     w.controls["restart"].click()
