@@ -20,6 +20,7 @@ import os
 import pwd
 import secrets
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -119,14 +120,28 @@ def group_exists(name: str) -> bool:
 def _kill_processes(username: str) -> None:
     """End what still runs as the user (a server the hub left behind), by pid, so userdel can remove them."""
     uid = pwd.getpwnam(username).pw_uid
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in _pids_of(uid):
         try:
-            if entry.stat().st_uid == uid:
-                os.kill(int(entry.name), 9)
+            os.kill(pid, 9)
         except (OSError, ProcessLookupError):
             pass  # it ended meanwhile
+    # userdel refuses while any process of the user is left, a killed one its parent has not reaped yet
+    # included (a server of a hub that is stopping): give the parents a few seconds to reap them.
+    deadline = time.monotonic() + 10
+    while _pids_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _pids_of(uid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    pids.append(int(entry.name))
+            except OSError:
+                pass  # it ended meanwhile
+    return pids
 
 
 def _run(cmd: list[str], stdin: str | None = None, allow_codes=(0,)) -> None:

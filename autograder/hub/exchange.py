@@ -23,6 +23,7 @@ nbgrader's documented extension point for the exchange
 """
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import stat
@@ -30,11 +31,31 @@ import stat
 from nbgrader.exchange.default.collect import ExchangeCollect, groupby
 
 
+def owner_uid(student: str) -> int | None:
+    """The uid a submission of ``student`` must be owned by: their account here, else the people file.
+
+    On Kubernetes (``deploy/``) each student's pod runs with a uid of their
+    own but no account in the grader's container; the hub and the grader read
+    the same people file (``NNCOURSE_PEOPLE``: JSON ``{"students": {name:
+    uid}, "instructors": {name: uid}}``).
+    """
+    try:
+        return pwd.getpwnam(student).pw_uid
+    except KeyError:
+        pass
+    people = os.environ.get("NNCOURSE_PEOPLE")
+    if not people:
+        return None
+    with open(people) as fh:
+        table = json.load(fh)
+    uid = {**table.get("instructors", {}), **table.get("students", {})}.get(student)
+    return int(uid) if uid is not None else None
+
+
 def submission_problem(path: str, student: str) -> str:
     """Why the inbound submission folder ``path`` may not be collected for ``student`` ('' when it may)."""
-    try:
-        owner_uid = pwd.getpwnam(student).pw_uid
-    except KeyError:
+    uid = owner_uid(student)
+    if uid is None:
         return f"it is named for {student!r}, who has no account on this machine"
     try:
         top = os.lstat(path)
@@ -46,7 +67,7 @@ def submission_problem(path: str, student: str) -> str:
         for name in [folder] + [os.path.join(folder, n) for n in dirs + files]:
             info = os.lstat(name)
             relative = os.path.relpath(name, path)
-            if info.st_uid != owner_uid:
+            if info.st_uid != uid:
                 return f"{relative!r} belongs to {_user(info.st_uid)}, not to {student}"
             if not (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)):
                 kind = "a symbolic link" if stat.S_ISLNK(info.st_mode) else "not a regular file"

@@ -31,7 +31,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -197,14 +196,25 @@ def read_passwords(s: HubSettings) -> dict[str, str]:
 
 
 def _write_nbgrader_global(s: HubSettings) -> None:
-    folder = s.env / "etc" / "jupyter"
+    write_nbgrader_global(s.env / "etc" / "jupyter", s.exchange)
+
+
+def write_nbgrader_global(folder: Path, exchange: Path | str) -> Path:
+    """nbgrader's config for every user: the exchange at ``exchange``, one folder per course, hub groups."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "nbgrader_config.py").write_text(GLOBAL_NBGRADER_CONFIG.format(exchange=str(s.exchange)))
+    path = folder / "nbgrader_config.py"
+    path.write_text(GLOBAL_NBGRADER_CONFIG.format(exchange=str(exchange)))
+    return path
 
 
 def _write_roles(s: HubSettings) -> None:
+    write_roles(s.root / "roles")
+
+
+def write_roles(roles: Path) -> None:
+    """``roles/<role>/``: the Jupyter config (server extensions, lab page config) of each role's servers."""
     for role in ("student", "instructor", "grader"):
-        folder = s.role_dir(role)
+        folder = roles / role
         (folder / "labconfig").mkdir(parents=True, exist_ok=True)
         server: dict = {"ServerApp": {"jpserver_extensions": {
             f"nbgrader.server_extensions.{name}": False for name in _SERVER_OFF[role]}}}
@@ -217,15 +227,19 @@ def _write_roles(s: HubSettings) -> None:
         (folder / "jupyter_server_config.json").write_text(json.dumps(server, indent=2) + "\n")
         page = {"disabledExtensions": {f"@jupyter/nbgrader:{name}": True for name in _LAB_OFF[role]}}
         (folder / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=2) + "\n")
-    for path in [s.root / "roles", *s.root.joinpath("roles").rglob("*")]:
+    for path in [roles, *roles.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
 
 
 def _make_exchange(s: HubSettings) -> None:
-    s.exchange.mkdir(parents=True, exist_ok=True)
-    os.chmod(s.exchange, 0o1777)
-    uid, gid = accounts.uid_gid(s.grader)
-    course = s.exchange / s.course
+    make_exchange(s.exchange, s.course, *accounts.uid_gid(s.grader))
+
+
+def make_exchange(exchange: Path, course: str, uid: int, gid: int) -> None:
+    """The exchange root (1777) and the course's folders, owned by the grader ``uid``, in nbgrader's modes."""
+    exchange.mkdir(parents=True, exist_ok=True)
+    os.chmod(exchange, 0o1777)
+    course = exchange / course
     for folder, mode in ((course, 0o755), (course / "outbound", 0o755), (course / "inbound", 0o2733),
                          (course / "feedback", 0o711)):
         folder.mkdir(exist_ok=True)
@@ -234,18 +248,22 @@ def _make_exchange(s: HubSettings) -> None:
 
 
 def _make_course_root(repo: Course, s: HubSettings) -> None:
-    """The grader's copy of the course: sources refreshed from the repository, grading/ kept."""
     target = s.course_root
     target.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(target.parent, 0o755)
-    copy_course(repo, target)
-    config = target / "nbgrader_config.py"
-    config.write_text(config.read_text() + HUB_BLOCK.format(course=s.course))
-    (target / "grading").mkdir(exist_ok=True)
+    refresh_course_root(repo, target, s.course)
     uid, gid = accounts.uid_gid(s.grader)
     for path in [target, *target.rglob("*")]:
         os.lchown(path, uid, gid)
     os.chmod(target, 0o700)
+
+
+def refresh_course_root(repo: Course, target: Path, course: str) -> None:
+    """The grader's copy of the course: sources refreshed from the repository, grading/ kept."""
+    copy_course(repo, target)
+    config = target / "nbgrader_config.py"
+    config.write_text(config.read_text() + HUB_BLOCK.format(course=course))
+    (target / "grading").mkdir(exist_ok=True)
 
 
 # -- running -----------------------------------------------------------------
@@ -284,7 +302,7 @@ def login_help(s: HubSettings) -> str:
                      f"{s.url}hub/lti13/config (login URL {s.url}hub/lti13/oauth_login, "
                      f"redirect URL {s.url}hub/lti13/oauth_callback)")
     lines += [
-        f"  students: Assignments tab (Nbgrader menu → Assignments): fetch, work, validate, submit, fetch feedback",
+        "  students: Assignments tab (Nbgrader menu → Assignments): fetch, work, validate, submit, fetch feedback",
         f"  instructors: Courses tab → {s.course} opens the formgrader ({s.url}services/{s.course}/lab); in its "
         "terminal (it runs as the grader account, in the course root):",
         "      nncourse release 01_perceptron && nbgrader release_assignment 01_perceptron",
