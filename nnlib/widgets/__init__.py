@@ -14,3 +14,4 @@ from nnlib.widgets.optimizers import lr_explorer, optimizer_race, batch_noise, e
 from nnlib.widgets.initialization import signal_histograms, gradient_flow, standardization_descent
 from nnlib.widgets.playground import playground
 from nnlib.widgets.regularization import overfitting_explorer, penalty_histograms, early_stopping_explorer
+from nnlib.widgets.tuning import search_comparison, lr_range_plot, confusion_explorer, pixel_importance
