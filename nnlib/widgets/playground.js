@@ -601,6 +601,7 @@ function render({ model, el: host }) {
     }
     addSelect.value = chosen && Number(chosen) < K ? chosen : "0";
     addLine.style.opacity = scene.regression ? "0.5" : "";
+    selects.classes.closest(".nnpg-row").style.opacity = scene.regression ? "0.5" : "";  // no classes to count
     if (document.activeElement !== configInput) configInput.value = model.get("config");
     surfCanvas.style.cursor = scene.regression || isHidden("add") ? "default" : "crosshair";
   }

@@ -68,7 +68,6 @@ from nnlib.widgets.playground_config import (
     OPTIMIZERS,
     REG_RATES,
     REGULARIZERS,
-    ConfigError,
     Scene,
     format_scene,
     parse_scene,
@@ -433,8 +432,8 @@ class Playground:
     def _on_msg(self, _view, content, _buffers) -> None:
         try:
             self._handle(content)
-        except (ConfigError, ValueError) as exc:
-            self.view.status = str(exc)
+        except (ValueError, KeyError, IndexError, TypeError) as exc:  # ConfigError is a ValueError
+            self.view.status = str(exc) if isinstance(exc, ValueError) else f"bad message {content!r}: {exc!r}"
 
     def _handle(self, content: dict) -> None:
         kind = content.get("kind")
@@ -477,6 +476,8 @@ class Playground:
         elif kind == "neurons":
             layers = list(self.scene.layers)
             i = int(content.get("layer"))
+            if not 0 <= i < len(layers):
+                raise ValueError(f"no hidden layer {i}: the network has {len(layers)}")
             layers[i] = int(np.clip(layers[i] + int(content.get("delta")), 1, MAX_NEURONS))
             self.set(layers=tuple(layers))
         elif kind == "add":

@@ -150,6 +150,10 @@ def test_messages_from_the_browser():
     assert "data must be one of" in widget.view.status and widget.view.scene["version"] == version
     widget._on_msg(widget.view, {"kind": "config", "text": "d=moons;k=3;l=softmax"}, [])
     assert widget.view.status == "" and widget.view.config == "d=moons;k=3;l=softmax"
+    widget._on_msg(widget.view, {"kind": "neurons", "layer": 2, "delta": 1}, [])
+    assert widget.view.status == "no hidden layer 2: the network has 2"
+    widget._on_msg(widget.view, {"kind": "add"}, [])
+    assert widget.view.status == "bad message {'kind': 'add'}: KeyError('x')"
     widget._on_msg(widget.view, {"kind": "action", "name": "step"}, [])
     assert widget.session.steps == 1 and widget.view.info["steps"] == 1
     seed = widget.scene.init_seed
