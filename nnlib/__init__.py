@@ -6,7 +6,7 @@ written to be read: one concept per module, each readable top to bottom.
     activations     elementwise non-linearities, their derivatives, softmax
     losses          MSE, MAE, Huber, cross-entropies, hinge, with gradients
     functional      pure forward/backward pairs: dense, activation, dropout, batchnorm, layernorm
-    layers          Dense, Activation, Dropout, BatchNorm (wrap functional)
+    layers          Dense, Activation, Dropout, BatchNorm (wrap functional), Standardize (fixed input scaling)
     network         Sequential and count_parameters
     mlp             a multilayer perceptron as plain functions over (W, b) lists
     init            zeros, normal, uniform, Xavier/Glorot, He, LeCun, init_scale

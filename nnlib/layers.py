@@ -40,9 +40,10 @@ import numpy as np
 
 from nnlib import functional as F
 from nnlib._validation import as_float_array, as_generator, check_positive, check_probability, check_shape
+from nnlib.data import standardize
 from nnlib.init import INITIALIZERS
 
-__all__ = ["Layer", "Dense", "Activation", "Dropout", "BatchNorm"]
+__all__ = ["Layer", "Dense", "Activation", "Dropout", "BatchNorm", "Standardize"]
 
 
 class Layer:
@@ -252,3 +253,65 @@ class BatchNorm(Layer):
 
     def __repr__(self):
         return f"BatchNorm({self.n}, momentum={self.momentum}, eps={self.eps})"
+
+
+class Standardize(Layer):
+    """A fixed affine map ``Y = (X - mean) / std``: input standardization as the first layer of a network.
+
+    Nothing in it is trained (``params`` is empty): ``mean`` and ``std``
+    are computed once from the training data (:meth:`from_data`, as
+    ``nnlib.data.standardize`` computes them) and then applied unchanged to
+    every batch, validation and test data included.  Putting it inside the
+    network means the network takes raw inputs (chapter 08's capstone is
+    graded on raw pixels) and no one has to remember the statistics.
+
+    Parameters
+    ----------
+    mean, std : array_like, shape (D,)
+        ``std > 0`` everywhere.
+
+    Attributes
+    ----------
+    mean, std : ndarray, shape (D,), float64
+    """
+
+    def __init__(self, mean, std):
+        super().__init__()
+        mean = as_float_array(mean, "mean", ndim=1).astype(np.float64)
+        std = as_float_array(std, "std", ndim=1).astype(np.float64)
+        check_shape(std, mean.shape, "std", "Standardize")
+        if not np.all(std > 0):
+            raise ValueError(f"Standardize: std must be > 0 everywhere, got {std[~(std > 0)][:5].tolist()}")
+        self.mean, self.std = mean, std  # (D,) each
+
+    @classmethod
+    def from_data(cls, X):
+        """The layer that standardizes ``X`` (N, D): column means and population stds (0 replaced by 1)."""
+        _, mean, std = standardize(X)
+        return cls(mean, std)
+
+    def adapt(self, X):
+        """Take ``mean`` and ``std`` from ``X`` (N, D), as :meth:`from_data` does; returns the layer.
+
+        For a network built before its data is known: ``Standardize(np.zeros(D),
+        np.ones(D))`` in ``build_model``, ``adapt(X_train)`` at the start of training.
+        """
+        _, mean, std = standardize(X)
+        check_shape(mean, self.mean.shape, "X's columns", "Standardize.adapt")
+        self.mean, self.std = mean.astype(np.float64), std.astype(np.float64)
+        return self
+
+    def forward(self, X, training=True):
+        """``Y = (X - mean) / std`` (N, D), in X's float dtype.  ``training`` has no effect."""
+        X = as_float_array(X, "X", ndim=2)
+        check_shape(X, (None, self.mean.shape[0]), "X", "Standardize.forward")
+        self._cache = X.dtype
+        return (X - self.mean.astype(X.dtype)) / self.std.astype(X.dtype)
+
+    def backward(self, dY, need_dX=True):
+        """``dX = dY / std``: each column scaled back; None when not needed."""
+        dtype = self._require_cache()
+        return dY / self.std.astype(dtype) if need_dX else None
+
+    def __repr__(self):
+        return f"Standardize({self.mean.shape[0]} features)"
