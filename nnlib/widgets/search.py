@@ -93,7 +93,7 @@ class SearchComparison(BlittedWidget):
     def __init__(self, trials=9, seed=0, grid_search=None, random_search=None, hide=()):
         if trials not in TRIALS:
             raise ValueError(f"trials must be one of {TRIALS}, got {trials!r}")
-        super().__init__(figsize=(8.4, 4.1), hide=hide)
+        super().__init__(figsize=(8.4, 3.8), hide=hide)
         self.grid_search = grid_search or tuning.grid_search
         self.random_search = random_search or tuning.random_search
         self.x, self.y, self.S, self.threshold = _landscape()
