@@ -10,7 +10,8 @@ A *search space* is a dict from hyperparameter name to its candidates::
   values of the hyperparameters that barely matter.
 - :func:`random_search` draws ``n`` configs.  A value may also be a callable
   ``f(rng)`` that draws one value, e.g. :func:`log_uniform` for a learning
-  rate.  With the same budget, random search tries ``n`` distinct values of
+  rate (:func:`sample_log_uniform` draws n such values at once).  With the
+  same budget, random search tries ``n`` distinct values of
   *each* hyperparameter instead of a few, which is why it often wins when only
   one or two of them matter (Bergstra & Bengio, 2012).
 - :func:`hit_chance` is the arithmetic behind random search: if a fraction
