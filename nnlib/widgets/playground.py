@@ -89,6 +89,7 @@ MAP_SIZE = 20  # each neuron's picture
 FPS = 50  # frames sent per second while training
 TRAIN_SHARE = 0.6  # of each frame's time, the rest left to the kernel's own thread (messages, controls)
 CHUNK = 8  # mini-batches between looks at whether a control waits for the session
+DIVERGED = "The loss is no longer a finite number: training diverged. Try a smaller learning rate, then Reset."
 HISTORY = 400  # loss-curve points kept (halved by dropping every other one when full)
 
 # Every control of the front end, by the name hide= and NNCOURSE_HIDE use.
@@ -265,6 +266,10 @@ class Playground:
 
     def _send_frame(self) -> None:
         """Compute the pictures and send them in one message (the caller holds the session)."""
+        with np.errstate(all="ignore"):  # a diverged network (lr 10) is drawn, not warned about at 50 Hz
+            self._frame()
+
+    def _frame(self) -> None:
         s = self.session
         cls, shade = s.surface(SURFACE_SIZE)
         maps = s.neuron_maps(MAP_SIZE)
@@ -280,6 +285,9 @@ class Playground:
                 "arch": [len(FEATURES), *scene.layers, s.n_outputs], "inputs": list(scene.features),
                 "surface_size": SURFACE_SIZE, "map_size": MAP_SIZE, "classes": s.n_classes,
                 "regression": scene.regression, "extent": EXTENT}
+        diverged = s.steps > 0 and len(s.y_train) > 0 and not np.isfinite(train_loss)
+        if diverged or self.view.status == DIVERGED:
+            self.view.status = DIVERGED if diverged else ""
         with self.view.hold_sync():
             self.view.surface = np.concatenate([cls, shade]).tobytes()
             self.view.maps = maps.tobytes()
@@ -298,8 +306,9 @@ class Playground:
             with self._lock:
                 if self._stop.is_set():
                     break
-                while time.perf_counter() < train_until and not self._waiting:
-                    self.session.step(CHUNK)
+                with np.errstate(all="ignore"):  # divergence shows in the loss and the status line
+                    while time.perf_counter() < train_until and not self._waiting:
+                        self.session.step(CHUNK)
                 self._record()
                 self._send_frame()
             # Sleeping releases the GIL: the kernel's own thread reads and answers messages meanwhile
@@ -308,7 +317,8 @@ class Playground:
 
     def _record(self) -> None:
         s = self.session
-        s.record()
+        with np.errstate(all="ignore"):  # a diverged network's loss is inf or NaN: shown as such
+            s.record()
         if len(s.history) > HISTORY:  # keep the first point, halve the rest
             s.history[1:] = s.history[2::2]
 
@@ -347,7 +357,7 @@ class Playground:
     def step(self, batches: int = 1) -> None:
         """Train ``batches`` mini-batches now (paused), and show them."""
         self.pause()
-        with self._holding() as s:
+        with self._holding() as s, np.errstate(all="ignore"):
             s.step(batches)
             self._record()
             self._send_frame()

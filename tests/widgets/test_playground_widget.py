@@ -9,6 +9,7 @@ nothing trains (or is drawn) while nbgrader grades.
 from __future__ import annotations
 
 import time
+import warnings
 
 import ipywidgets
 import numpy as np
@@ -210,3 +211,14 @@ def test_reset_returns_to_the_first_scene():
     assert not widget.playing
     assert widget.config == "d=gauss;h=2" and widget.session.steps == 0
     np.testing.assert_array_equal(widget.session.weights()[0][0], first)
+
+
+def test_divergence_is_said_in_the_status_line_without_warnings():
+    widget = make("d=spiral;h=8.8;a=relu;r=10;l=mse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning here would be printed into the notebook at every frame
+        widget.step(300)
+    assert widget.view.info["train_loss"] is None
+    assert widget.view.status.startswith("The loss is no longer a finite number: training diverged")
+    widget.set(lr=0.01, init_seed=2)
+    assert widget.view.status == ""
