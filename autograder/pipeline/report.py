@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import html
+import os
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,14 @@ from autograder.pipeline.grade import StudentResult
 _NAMES_SHOWN = 8  # students named in one line of the terminal's to-do list
 STATUS_WIDTH = 110  # characters of a status the terminal table shows (grades.csv has all of it)
 FORMGRADER = "nbgrader's formgrader: `.venv/bin/jupyter lab` from the repository root, menu Nbgrader → Formgrader"
+
+
+def formgrader_hint() -> str:
+    """Where the written answers are graded: the local JupyterLab, or on the course's hub its formgrader service."""
+    service = os.environ.get("JUPYTERHUB_SERVICE_NAME")
+    if os.environ.get("NNCOURSE_HUB_ROLE") == "grader" and service:
+        return f"nbgrader's formgrader: on the hub, Nbgrader menu → Courses → {service} → Manual Grading"
+    return FORMGRADER
 
 
 # -- what a status and a result's points mean ---------------------------------
@@ -220,7 +229,7 @@ def _overview(results: list[StudentResult], hand: set[str]) -> tuple[str, list[s
         done = [p for r, p in zip(counted, split) if kind(r) != "failed" and p.written_max and not p.pending]
         text = f"Written answers ({written_max:g} points, graded by hand): "
         text += (f"{pending} submission{'s' if pending != 1 else ''} await{'' if pending != 1 else 's'} "
-                 f"your grading in {FORMGRADER}") if pending else "none awaits your grading"
+                 f"your grading in {formgrader_hint()}") if pending else "none awaits your grading"
         if done:
             text += (f"; {len(done)} scored, mean {sum(p.written for p in done) / len(done):.2f} / {written_max:g} "
                      "(nbgrader scores an answer left blank 0)")
@@ -358,7 +367,7 @@ def to_do(results: list[StudentResult], chapter: str, sources: Mapping[str, str]
     waiting = [r.student for r in results if kind(r) != "failed" and points(r, hand).pending]
     if waiting:
         names = ", ".join(waiting[:_NAMES_SHOWN]) + (", …" if len(waiting) > _NAMES_SHOWN else "")
-        lines.append(f"written answers to grade by hand ({len(waiting)}): {names} — in {FORMGRADER}")
+        lines.append(f"written answers to grade by hand ({len(waiting)}): {names} — in {formgrader_hint()}")
     for r in results:
         if kind(r) == "review":
             lines.append(f"awaiting your review: {r.student} — accept its score with: "

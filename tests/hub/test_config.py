@@ -58,3 +58,14 @@ def test_the_config_file_is_two_lines_pointing_at_the_settings(tmp_path):
     text = CONFIG_FILE.format(settings="/srv/nncourse/hub/settings.json")
     compile(text, "jupyterhub_config.py", "exec")
     assert "configure(c, '/srv/nncourse/hub/settings.json')" in text
+
+
+def test_grade_points_the_hubs_grader_at_the_formgrader_service(monkeypatch):
+    """In the formgrader's terminal (the hub's grader), written answers are graded in the service, not a local lab."""
+    from autograder.pipeline.report import FORMGRADER, formgrader_hint
+
+    monkeypatch.delenv("NNCOURSE_HUB_ROLE", raising=False)
+    assert formgrader_hint() == FORMGRADER
+    monkeypatch.setenv("NNCOURSE_HUB_ROLE", "grader")
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_NAME", "c101")
+    assert formgrader_hint() == "nbgrader's formgrader: on the hub, Nbgrader menu → Courses → c101 → Manual Grading"
