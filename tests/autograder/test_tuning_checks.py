@@ -85,13 +85,8 @@ def test_permutation_case_model_ignores_columns_0_and_2():
 
 # ---------------------------------------------------------------- honest variants pass
 
-def test_honest_grid_variants_pass():
-    """A generator with yield, and recursion over the names: both accepted."""
-    def by_yield(space):
-        names = list(space)
-        for combo in itertools.product(*space.values()):
-            yield dict(zip(names, combo))
-
+def test_honest_grid_variant_passes_and_a_generator_is_named():
+    """Recursion over the names is accepted; a generator gets its own message (the re-check reads data)."""
     def recursive(space):
         names = list(space)
         if not names:
@@ -99,8 +94,14 @@ def test_honest_grid_variants_pass():
         rest = recursive({k: space[k] for k in names[1:]})
         return [{names[0]: v, **r} for v in space[names[0]] for r in rest]
 
-    for f in (by_yield, recursive):
-        assert run_check("tuning.grid_search", f, hidden=True).ok, f.__name__
+    def by_yield(space):
+        names = list(space)
+        for combo in itertools.product(*space.values()):
+            yield dict(zip(names, combo))
+
+    assert run_check("tuning.grid_search", recursive, hidden=True).ok
+    report = run_check("tuning.grid_search", by_yield).report()
+    assert "returned a generator (a function with `yield`); return a list of configurations" in report
 
 
 def test_random_search_with_rng_choice_passes():
@@ -193,7 +194,7 @@ def test_grid_judge_says_what_is_wrong():
     case = _case("tuning.grid_search", "hand-worked")
     good = _output("tuning.grid_search", "hand-worked")
     assert T.judge_grid(case, good) is None
-    assert T.judge_grid(case, iter(good)) is None
+    assert T.judge_grid(case, tuple(good)) is None
     assert "returned 3 configurations; 2 x 2 = 4" in T.judge_grid(case, good[:3])
     assert "comes more than once" in T.judge_grid(case, good[:3] + good[:1])
     assert "{'a': 2, 'b': 4} is missing" in T.judge_grid(case, good[:3] + [{"a": 1, "b": 9}])
@@ -300,3 +301,27 @@ def test_an_essential_case_caps_the_score():
     """Dropping the k-fold remainder passes 12 in 4s but earns at most half."""
     result = run_check("tuning.k_fold", get_spec("tuning.k_fold").mistakes[0].wrong, hidden=True)
     assert result.essential_failed and result.score(2) <= 1.0
+
+
+# ---------------------------------------------------------------- the grader's re-check reads these outputs back
+
+@pytest.mark.parametrize("name", [n for n in ("grid_search", "random_search", "sample_log_uniform", "k_fold",
+                                              "successive_halving_schedule", "iterations_per_epoch",
+                                              "confusion_matrix", "precision_recall_f1", "permutation_importance")])
+def test_right_outputs_survive_the_recheck_wire_format(name):
+    """Every case's right answer (and rng.choice's NumPy scalars) encodes, decodes and passes the grader's judgement."""
+    from autograder.sandbox.encode import decode, dumps, encode
+    from autograder.sandbox.verdict import _case_passes
+
+    spec = get_spec(f"tuning.{name}")
+    for case in list(spec.visible_cases()) + list(spec.hidden_cases()):
+        output = T._reference(spec.reference, case)
+        if name == "random_search":  # what rng.choice(values) returns: NumPy scalars
+            space = case.args[0]
+            output = [{k: (np.asarray(v)[()] if not callable(space[k]) else v) for k, v in c.items()} for c in output]
+        data = encode(output)
+        dumps(data)
+        entry = {"label": case.label, "kind": None, "output": data}
+        passed, _, why = _case_passes(spec, case, entry)
+        assert passed, (case.label, why)
+        assert decode(data) is not None
