@@ -147,11 +147,17 @@ def test_a_paused_explorer_redraws_on_a_control_and_restart_goes_back_to_step_0(
     assert w.run.steps == [0] and not w.loop.running
 
 
-def test_the_run_ends_by_itself_after_max_steps():
+def test_the_run_ends_by_itself_after_max_steps(monkeypatch):
+    """The loop's tick says "no more" at MAX_STEPS (shortened here to 5 frames), and Train after the end starts over."""
+    from nnlib.widgets import overfitting
+
+    assert MAX_STEPS == 4000
+    monkeypatch.setattr(overfitting, "MAX_STEPS", 5 * STEPS_PER_FRAME)
     w = OverfitExplorer(width=4)
-    w.step(MAX_STEPS // STEPS_PER_FRAME + 5)
-    assert w.run.steps[-1] == MAX_STEPS
-    assert not w._tick() or w.run.steps[-1] == STEPS_PER_FRAME  # Train after the end starts a new run
+    assert [w._tick() for _ in range(5)] == [True, True, True, True, False]
+    assert w.run.steps[-1] == 5 * STEPS_PER_FRAME
+    w._tick()  # Train after the end: a new run
+    assert w.run.steps == [0, STEPS_PER_FRAME]
 
 
 def test_bad_arguments_are_named():
@@ -247,8 +253,9 @@ def test_early_stopping_explorer_trains_an_epoch_per_frame_and_uses_the_students
     assert w.run.epochs == 0 and "Press Train" in w.status.value
     w.step(4)
     assert w.run.epochs == 4 and seen[-1] == 4 and "your early_stopping powers the markers" in w.status.value
-    w.step(MAX_EPOCHS)
-    assert w.run.epochs == MAX_EPOCHS
+    for _ in range(MAX_EPOCHS - 4):  # the rest without drawing
+        w.run.advance()
+    assert w.run.epochs == MAX_EPOCHS and w.run.done
     # the moons overfit: the validation loss at the end is well above its best
     assert w.run.val_losses[-1] > 1.5 * min(w.run.val_losses)
 
