@@ -30,6 +30,7 @@ EXPECTED = {
     "03_backprop": {"md_howto", "use_value", "md_gradcheck_demo", "demo_gradcheck", "use_training"},
     "04_losses": {"md_howto", "md_numgrad", "demo_gradcheck", "use_training"},
     "05_optimizers": {"md_howto", "use_schedule", "md_bring_your_own", "use_training"},
+    "06_initialization": {"md_howto", "use_stds", "md_numgrad", "demo_gradcheck"},
     "07_regularization": {"md_howto", "use_decay", "use_dropout"},
 }
 # student-only code cells that define something a later, shown cell uses
@@ -44,6 +45,7 @@ NEEDED_LATER = {
                       "use_training": {"acts", "adam_rule", "backward_fn", "batches", "ce", "ce_grad", "forward_fn",
                                        "loop", "momentum_rule", "sgd_step", "start", "Updater", "X_digits",
                                        "y_digits"}},
+    "06_initialization": {"use_stds": {"stds_fn"}},
     "07_regularization": {"use_decay": {"step_l2"}, "use_dropout": {"dropout"}},
 }
 

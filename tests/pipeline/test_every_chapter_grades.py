@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("chapter", ["02_mlp_xor", "03_backprop", "04_losses", "05_optimizers",
-                                     "07_regularization"])  # 01 is graded in test_grading.py
+                                     "06_initialization", "07_regularization"])  # 01 is graded in test_grading.py
 def test_full_gets_full_marks_and_stub_gets_zero(chapter, repo_course, tmp_path):
     """Is a chapter's full solution worth every autograded point, and its stub nothing?"""
     course = copy_course(repo_course, tmp_path / "course")
