@@ -101,6 +101,7 @@ class SignalHistograms(BlittedWidget):
         super().__init__(figsize=(8.6, 3.9), hide=hide)
         self._forward: dict = {}  # (activation, init) -> deep_signals of MAX_DEPTH layers, forward only
         self._backward: dict = {}  # (activation, init, depth) -> list of dZ
+        self._shown: dict = {}  # (activation, init, depth) -> (act_stds, grad_rms, histogram outlines)
         self.controls["depth"] = widgets.IntSlider(value=depth, min=2, max=MAX_DEPTH, step=1, description="depth",
                                                    continuous_update=True)
         self.controls["activation"] = widgets.Dropdown(options=list(ACTIVATION_NAMES), value=activation,
@@ -179,11 +180,16 @@ class SignalHistograms(BlittedWidget):
         depth = int(self.controls["depth"].value)
         activation, init = self.controls["activation"].value, self.controls["init"].value
         acts, grads = self.signals(activation, init, depth)
-        self.act_stds = np.array([a.std() for a in acts])  # (depth,)
-        self.grad_rms = np.array([np.sqrt(np.mean(g * g)) for g in grads])  # (depth,) the gradients' size
-        for name, arrays, stds in (("A", acts, self.act_stds), ("dZ", grads, self.grad_rms)):
-            outlines = [_histogram_outline(arr[:SHOWN].ravel(), k)[0] for k, arr in enumerate(arrays)]
-            self.rows[name][1].set_verts(outlines)
+        key = (activation, init, depth)
+        if key not in self._shown:  # the numbers and outlines of a state, computed once (a slider walks back)
+            act_stds = np.array([a.std() for a in acts])  # (depth,)
+            grad_rms = np.array([np.sqrt(np.mean(g * g)) for g in grads])  # (depth,) the gradients' size
+            outlines = {name: [_histogram_outline(arr[:SHOWN].ravel(), k)[0] for k, arr in enumerate(arrays)]
+                        for name, arrays in (("A", acts), ("dZ", grads))}
+            self._shown[key] = (act_stds, grad_rms, outlines)
+        self.act_stds, self.grad_rms, outlines = self._shown[key]
+        for name, stds in (("A", self.act_stds), ("dZ", self.grad_rms)):
+            self.rows[name][1].set_verts(outlines[name])
             for k, text in enumerate(self.texts[name]):
                 text.set_text(_short(float(stds[k])) if k < depth else "")
         layers = np.arange(1, depth + 1)
