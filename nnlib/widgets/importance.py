@@ -32,7 +32,8 @@ __all__ = ["EPOCHS", "REPEATS", "PixelImportance", "blank_pixels", "pixel_drops"
 
 EPOCHS = 30
 REPEATS = (1, 3, 5)
-DIGITS = [("all", None)] + [(str(d), d) for d in range(10)]
+# "all" rather than None: a Dropdown whose value is None shows no option selected
+DIGITS = [("all", "all")] + [(str(d), d) for d in range(10)]
 
 
 def recall_of(digit):
@@ -90,13 +91,14 @@ class PixelImportance(BlittedWidget):
     """
 
     def __init__(self, digit=None, n_repeats=3, permutation_importance=None, hide=()):
-        if digit not in [v for _, v in DIGITS]:
-            raise ValueError(f"digit must be None or an integer 0..9, got {digit!r}")
+        if digit not in [None] + list(range(10)):
+            raise ValueError(f"digit must be None (all digits) or an integer 0..9, got {digit!r}")
         if n_repeats not in REPEATS:
             raise ValueError(f"n_repeats must be one of {REPEATS}, got {n_repeats!r}")
         super().__init__(figsize=(7.4, 3.5), hide=hide)
         self.permutation_importance = permutation_importance or tuning.permutation_importance
-        self.controls["digit"] = widgets.Dropdown(options=DIGITS, value=digit, description="digit")
+        self.controls["digit"] = widgets.Dropdown(options=DIGITS, value="all" if digit is None else digit,
+                                                  description="digit")
         self.controls["repeats"] = widgets.Dropdown(options=list(REPEATS), value=n_repeats, description="repeats")
         self._digit_drawn = "none yet"
         self._wire()
@@ -104,12 +106,17 @@ class PixelImportance(BlittedWidget):
     def drops(self, digit=None, n_repeats=None):
         """``pixel_drops`` for a setting (default the current controls), computed once per setting."""
         if digit is None and n_repeats is None:
-            digit, n_repeats = self.controls["digit"].value, self.controls["repeats"].value
+            digit, n_repeats = self.digit, self.controls["repeats"].value
         return pixel_drops(digit, int(n_repeats), self.permutation_importance)
 
+    @property
+    def digit(self):
+        """The chosen digit, or None for all digits."""
+        value = self.controls["digit"].value
+        return None if value == "all" else value
+
     def background_key(self):
-        digit = self.controls["digit"].value
-        return "all" if digit is None else digit  # None would mean "keep no background"
+        return self.controls["digit"].value  # "all" or 0..9
 
     def build(self) -> None:
         fig = self.view.figure
@@ -147,7 +154,7 @@ class PixelImportance(BlittedWidget):
         self.invalidate()
 
     def draw(self) -> None:
-        digit, repeats = self.controls["digit"].value, int(self.controls["repeats"].value)
+        digit, repeats = self.digit, int(self.controls["repeats"].value)
         if digit != self._digit_drawn:
             self._digit_drawn = digit
             self._set_digit(digit)

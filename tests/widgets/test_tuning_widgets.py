@@ -242,7 +242,8 @@ def test_importance_widget_keeps_its_scale_when_only_the_repeats_change():
     assert w.heat.get_clim() == clim
     np.testing.assert_array_equal(w.heat.get_array(), pixel_drops(3, 5)[0])
     assert "recall of 3" in w.heat_title.get_text()
-    w.controls["digit"].value = None
+    w.controls["digit"].value = "all"
+    assert w.digit is None
     assert "accuracy" in w.heat_title.get_text() and w.heat.get_clim() != clim
 
 
@@ -270,7 +271,7 @@ def test_helpers_draw_nothing_while_grading(helper, monkeypatch):
 # ------------------------------------------------------------------ kept backgrounds, lecture view
 
 @pytest.mark.parametrize("cls, name, visits", [(ConfusionExplorer, "epochs", [3, 30, 3]),
-                                               (PixelImportance, "digit", [None, 3, None])],
+                                               (PixelImportance, "digit", ["all", 3, "all"])],
                          ids=["ConfusionExplorer", "PixelImportance"])
 def test_coming_back_draws_what_a_fresh_widget_draws(cls, name, visits):
     travelled = cls()
