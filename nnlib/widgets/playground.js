@@ -215,6 +215,7 @@ function render({ model, el: host }) {
   let pending = null;
   let hovered = null;  // {kind: "node", map, label} or {kind: "edge", ...}
   let layout = null;  // node positions of the frame painted
+  const pointsLayer = { canvas: document.createElement("canvas"), key: null, points: null };
   const offscreen = document.createElement("canvas");
   const offCtx = offscreen.getContext("2d");
 
@@ -387,18 +388,35 @@ function render({ model, el: host }) {
     surf.imageSmoothingEnabled = true;
     surf.drawImage(offscreen, 0, 0, S, S, 0, 0, SURF, SURF);
     if (!points) return;
+    // The points change only with the data: drawn once onto a layer of their own, copied at every frame.
+    const key = `${points.length}:${points[0]}:${points[points.length - 1]}:${info.n_train}:${info.regression}`;
+    if (pointsLayer.key !== key || pointsLayer.points !== points) {
+      drawPoints(info);
+      pointsLayer.key = key;
+      pointsLayer.points = points;
+    }
+    surf.drawImage(pointsLayer.canvas, 0, 0, SURF, SURF);
+  }
+
+  function drawPoints(info) {
+    const ratio = window.devicePixelRatio || 1;
+    const canvas = pointsLayer.canvas;
+    canvas.width = Math.round(SURF * ratio);
+    canvas.height = Math.round(SURF * ratio);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     const extent = info.extent;
     const n = points.length / 3;
+    ctx.lineWidth = 1;
     for (let i = 0; i < n; i++) {
       const x = (points[3 * i] + extent) / (2 * extent) * SURF, y = (extent - points[3 * i + 1]) / (2 * extent) * SURF;
       const label = points[3 * i + 2];
-      surf.fillStyle = rgb(info.regression ? valueColor(label) : CLASS_RGB[label | 0]);
-      surf.strokeStyle = i < info.n_train ? "white" : "black";  // test points: a black ring
-      surf.lineWidth = 1;
-      surf.beginPath();
-      surf.arc(x, y, 3 * k, 0, 2 * Math.PI);
-      surf.fill();
-      surf.stroke();
+      ctx.fillStyle = rgb(info.regression ? valueColor(label) : CLASS_RGB[label | 0]);
+      ctx.strokeStyle = i < info.n_train ? "white" : "black";  // test points: a black ring
+      ctx.beginPath();
+      ctx.arc(x, y, 3 * k, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
     }
   }
 
