@@ -202,6 +202,11 @@ function render({ model, el: host }) {
   const loadConfig = () => send({ kind: "config", text: configInput.value });
   load.onclick = loadConfig;
   configInput.onkeydown = e => { if (e.key === "Enter") loadConfig(); };
+  // Leaving the field shows the kernel's string again (canonical, or unchanged after a bad one); a moment
+  // later, so that a click on Load, which takes the focus away first, still sends what was typed.
+  configInput.addEventListener("blur", () => setTimeout(() => {
+    if (document.activeElement !== configInput) configInput.value = model.get("config");
+  }, 300));
   copy.onclick = () => {
     configInput.select();
     if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(configInput.value);

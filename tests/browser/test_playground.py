@@ -197,6 +197,13 @@ def test_configuration_string_round_trips_through_the_page(lecture):
     wait_for(lambda: "classes must be an integer from 2 to 5, got 9" in root.locator(".nnpg-status").inner_text(),
              "the error in the status line")
     assert int(state(root)["version"]) == version  # the scene stayed
+    page.mouse.click(5, 5)
+    wait_for(lambda: field.input_value() == text, "the field back to the scene shown")
+    version = int(state(root)["version"])
+    field.fill("h=3;d=xor")  # not in canonical order: loaded with the Load button, shown canonical
+    root.locator("button[data-name=load]").click()
+    wait_version(root, version)
+    wait_for(lambda: field.input_value() == "d=xor;h=3", "the canonical string")
 
 
 # ---------------------------------------------------------------- JupyterLab
