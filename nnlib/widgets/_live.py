@@ -31,6 +31,8 @@ from nnlib.widgets._blit import BlittedWidget
 
 __all__ = ["LiveLoop", "LiveWidget"]
 
+REST_FRACTION = 0.25  # the loop rests at least this fraction of each tick's duration
+
 
 class LiveLoop:
     """Call ``tick()`` repeatedly in a background thread, at most ``fps`` times a second.
@@ -90,8 +92,12 @@ class LiveLoop:
                 if self.on_end is not None:
                     self.on_end()
                 return
-            # Event.wait, not sleep: pause() wakes it at once
-            self._stop.wait(max(0.0, self.period - (time.perf_counter() - started)))
+            # Rest until the next frame is due, and at least a quarter of the tick's own time: a tick holds
+            # the GIL for most of its run (drawing), and the kernel's thread needs it to take a control's
+            # message; on a busy machine, where ticks take longer than the frame period, this keeps the
+            # controls answered at the cost of frames.  Event.wait, not sleep: pause() wakes it at once.
+            took = time.perf_counter() - started
+            self._stop.wait(max(self.period - took, REST_FRACTION * took))
 
 
 class LiveWidget(BlittedWidget):
@@ -100,7 +106,8 @@ class LiveWidget(BlittedWidget):
     Subclasses implement :meth:`new_run` (a fresh run from the current
     settings), :meth:`advance` (train one frame's worth; return False when
     the run is over), :meth:`apply` (take a new setting) and the drawing
-    methods of BlittedWidget, and call :meth:`_add_live_controls` and
+    methods of BlittedWidget with :meth:`status_text` (the status line,
+    cheap to recompute), and call :meth:`_add_live_controls` and
     :meth:`_wire_settings` in ``__init__``.
 
     A control's callback applies its setting at once, in the kernel's own
@@ -143,10 +150,16 @@ class LiveWidget(BlittedWidget):
         self.controls["restart"].on_click(lambda _b: self.restart())
         self.update()
 
+    def status_text(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
     def set_setting(self, name: str, value) -> None:
-        """Apply a new setting now; the next frame shows it (redraw at once when paused)."""
+        """Apply a new setting now: while training, the status line says so at once and the next frame
+        draws it (a frame may be a few tens of ms away); when paused, redraw at once."""
         self.apply({name: value})
-        if not self.loop.running:
+        if self.loop.running:
+            self.status.value = self.status_text()
+        else:
             self.update()
 
     # -- training ----------------------------------------------------------------------

@@ -241,16 +241,20 @@ class OverfitExplorer(LiveWidget):
         self.val_line.set_data(steps, np.clip(run.val_losses, *LOSS_LIM))
         best = int(np.argmin(run.val_losses))
         self.best_marker.set_xdata([steps[best], steps[best]])
-        train_acc, val_acc = run.accuracy(run.X, run.y), run.accuracy(run.X_val, run.y_val)
-        gap = run.val_losses[-1] - run.train_losses[-1]
         self.frames += 1
-        # the numbers in the status line: HTML costs nothing to draw, figure text 14 ms a frame
-        self.status.value = (
-            f"<b>step {steps[-1]}</b> (width {run.width}, L2 λ {run.lam:g}, dropout {run.p_drop:.1f}): "
-            f"loss train {run.train_losses[-1]:.3f}, validation {run.val_losses[-1]:.3f}, gap {gap:+.3f}; "
-            f"accuracy {train_acc:.0%} / {val_acc:.0%}. Dotted: the lowest validation loss so far "
-            f"(step {steps[best]}), the weights early stopping would keep. Width restarts the run; "
-            "L2 and dropout change it while it trains.")
+        self.status.value = self.status_text()
+
+    def status_text(self) -> str:
+        """The numbers, in the status line: HTML costs nothing to draw (figure text ~14 ms a frame)."""
+        run = self.run
+        steps, train, val = run.steps[-1], run.train_losses[-1], run.val_losses[-1]
+        best = int(np.argmin(run.val_losses))
+        train_acc, val_acc = run.accuracy(run.X, run.y), run.accuracy(run.X_val, run.y_val)
+        return (f"<b>step {steps}</b> (width {run.width}, L2 λ {run.lam:g}, dropout {run.p_drop:.1f}): "
+                f"loss train {train:.3f}, validation {val:.3f}, gap {val - train:+.3f}; "
+                f"accuracy {train_acc:.0%} / {val_acc:.0%}. Dotted: the lowest validation loss so far "
+                f"(step {run.steps[best]}), the weights early stopping would keep. Width restarts the run; "
+                "L2 and dropout change it while it trains.")
 
 
 def overfitting_explorer(**kwargs):

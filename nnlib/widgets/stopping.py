@@ -171,17 +171,21 @@ class EarlyStoppingExplorer(LiveWidget):
             self.best_point.set_data([best], [val[best]])
         self.stop_line.set_xdata([stop if stop is not None else -10] * 2)
         self.frames += 1
-        if best is None:
-            text = "Press Train: one epoch per frame."
-        else:
-            acc = run.val_accuracy
-            stop_text = (f"training stops at epoch {stop}; restoring epoch {best}'s weights gives "
-                         f"{acc[best]:.1%} validation accuracy ({acc[stop]:.1%} at the stop, "
-                         f"{acc[-1]:.1%} at epoch {run.epochs - 1})" if stop is not None
-                         else f"no stop yet; best so far: {val[best]:.3f} at epoch {best}")
-            text = (f"<b>epoch {run.epochs - 1}</b>, patience {self.patience}, min_delta {self.min_delta:g}: "
-                    f"best epoch {best}, {stop_text}.")
-        self.status.value = text + self.yours
+        self.status.value = self.status_text()
+
+    def status_text(self) -> str:
+        """The decision in words: best epoch, stop, what restoring the best weights gives."""
+        run = self.run
+        if not run.epochs:
+            return "Press Train: one epoch per frame." + self.yours
+        best, stop = self.decision()
+        acc, val = run.val_accuracy, run.val_losses
+        stop_text = (f"training stops at epoch {stop}; restoring epoch {best}'s weights gives "
+                     f"{acc[best]:.1%} validation accuracy ({acc[stop]:.1%} at the stop, "
+                     f"{acc[-1]:.1%} at epoch {run.epochs - 1})" if stop is not None
+                     else f"no stop yet; best so far: {val[best]:.3f} at epoch {best}")
+        return (f"<b>epoch {run.epochs - 1}</b>, patience {self.patience}, min_delta {self.min_delta:g}: "
+                f"best epoch {best}, {stop_text}.{self.yours}")
 
 
 def early_stopping_explorer(**kwargs):

@@ -3,6 +3,7 @@ and the background loop that trains while the kernel answers the controls."""
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 
@@ -31,6 +32,21 @@ from nnlib.widgets.stopping import MAX_EPOCHS, EarlyStoppingExplorer
 def histograms():
     """One PenaltyHistograms (its training, all λ at once, is the expensive part)."""
     return PenaltyHistograms()
+
+
+def overloaded() -> str:
+    """A reason when the machine runs far more than it has cores (wall-time bounds then measure the others)."""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    return f"load average {load:.1f} on {cores} cores" if load > 2 * cores else ""
+
+
+def within(seconds: float, limit: float, what: str) -> None:
+    """Assert a wall time, unless the machine is overloaded: then skip, saying what was measured."""
+    if seconds < limit:
+        return
+    if overloaded():
+        pytest.skip(f"{what} took {seconds * 1e3:.0f} ms (limit {limit * 1e3:.0f} ms), {overloaded()}")
+    raise AssertionError(f"{what} took {seconds * 1e3:.0f} ms, limit {limit * 1e3:.0f} ms")
 
 
 def _wait(predicate, timeout=10.0):
@@ -79,7 +95,9 @@ def test_live_loop_paces_ticks_pauses_and_ends():
     time.sleep(0.5)
     loop.pause()
     n = count[0]
-    assert 5 <= n <= 30 and not loop.running
+    assert n <= 30 and not loop.running
+    if n < 5 and not overloaded():
+        raise AssertionError(f"{n} ticks in 0.5 s at 50 per second")
     time.sleep(0.1)
     assert count[0] == n  # paused: no more ticks
     quick = LiveLoop(lambda: False, fps=50, on_end=ended.set)
@@ -104,7 +122,9 @@ def test_overfit_explorer_trains_in_the_background_and_honours_controls_at_once(
                                       ("width", 16, lambda: w.run.width)):
             started = time.perf_counter()
             w.controls[control].value = value
-            assert reads() == value and time.perf_counter() - started < 0.1, control
+            took = time.perf_counter() - started
+            assert reads() == value, control  # applied by the callback itself, not by a later frame
+            within(took, 0.1, f"{control} while training")
             frames = w.frames
             assert _wait(lambda f=frames: w.frames > f), control
         assert w.run.width == 16 and w.run.lam == 0.01 and w.run.p_drop == 0.3  # the new network kept λ and p
