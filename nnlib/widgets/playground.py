@@ -153,7 +153,6 @@ class PlaygroundView(anywidget.AnyWidget):
     .nnpg-status { min-height: 1.25em; }
     .nnpg-status.nnpg-error { color: #b00020; }
     """
-    value = traitlets.Bytes(b"").tag(sync=True)  # unused: no PNG (kept so generic tools find a .value)
     scene = traitlets.Dict({}).tag(sync=True)
     config = traitlets.Unicode("").tag(sync=True)
     choices = traitlets.Dict({}).tag(sync=True)
