@@ -11,10 +11,12 @@ whole re-check:
   plain arrays: whether the subclass itself was acceptable is the sandbox's
   verdict), extended precision (``float128``/``longdouble``, ``complex256``)
   sent as float64 values under their own dtype;
+- strings: NumPy string scalars (``np.str_``, e.g. from ``rng.choice`` over a
+  list of names) and string arrays (dtype ``<U``), kept as NumPy strings;
 - object arrays, tuples, lists and dicts, element by element;
 - at most ``MAX_ELEMENTS`` numbers per array (a check's outputs are small).
 
-Anything else (a set, a string array, an instance of the student's own class)
+Anything else (a set, a bytes array, an instance of the student's own class)
 raises :class:`Unencodable` with a reason; ``is_object`` tells the grader the
 value was an object only the sandbox could look at (the ``Value`` checks
 return such objects on purpose).
@@ -48,6 +50,8 @@ def encode(value):
         return {"__complex__": [_float(value.real), _float(value.imag)]}
     if isinstance(value, np.ndarray):
         return _array(np.asarray(value))
+    if isinstance(value, np.str_):
+        return {"__npstr__": str(value)}
     if isinstance(value, np.generic):
         if value.dtype.kind not in _KINDS:
             raise Unencodable(f"a NumPy scalar of dtype {value.dtype}")
@@ -67,6 +71,8 @@ def _array(array: np.ndarray):
         raise Unencodable(f"an array of {array.size:,} values (more than {MAX_ELEMENTS:,})")
     if array.dtype.kind == "O":
         return {"__objarray__": [list(array.shape), [encode(v) for v in array.ravel().tolist()]]}
+    if array.dtype.kind == "U":
+        return {"__strarray__": [list(array.shape), [str(v) for v in array.ravel().tolist()]]}
     if array.dtype.kind not in _KINDS or array.dtype.fields is not None:
         raise Unencodable(f"an array of dtype {array.dtype}")
     values = array.ravel()
@@ -116,6 +122,14 @@ def decode(data):
         out = np.empty(len(flat), dtype=object)
         out[:] = [decode(v) for v in flat] if flat else []
         return out.reshape(shape)
+    if tag == "__strarray__":
+        shape, flat = [int(n) for n in body[0]], body[1]
+        if (len(flat) > MAX_ELEMENTS or math.prod(shape) != len(flat)
+                or not all(isinstance(v, str) for v in flat)):
+            raise ValueError("malformed string array in the re-check's output")
+        return np.array(flat, dtype=str).reshape(shape) if flat else np.empty(shape, dtype="<U1")
+    if tag == "__npstr__":
+        return np.str_(body) if isinstance(body, str) else _bad()
     if tag == "__npscalar__":
         dtype = np.dtype(str(body[0]))
         if dtype.kind not in _KINDS:
