@@ -1,4 +1,4 @@
-"""Fixtures shared by the browser and hub suites.
+"""Settings and fixtures shared by every suite: one BLAS thread per process; one Playwright.
 
 Playwright's sync API runs its own event loop in the calling thread, and a
 second ``sync_playwright().start()`` while the first is alive fails ("using
@@ -8,7 +8,15 @@ from this one Playwright, started at most once per run.
 """
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# One BLAS thread per process, in this process and every kernel and server the tests start (they inherit
+# the environment): the tests run many processes side by side on two cores, and OpenBLAS's own threads
+# then fight over them (small products measured 30x slower under load). Set before NumPy is imported.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 
 @pytest.fixture(scope="session")
