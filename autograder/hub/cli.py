@@ -95,12 +95,28 @@ def cmd_hub(args) -> int:
         roster = read_roster(args.roster) if args.roster else None  # None: the people it was set up with
         setup(find_course(), settings, roster, python=args.python, say=_say)
         if args.hub_action == "setup":
-            _say(f"set up; start it with: nncourse hub start --course {args.course} --prefix {args.prefix} ...")
+            _say(f"set up; start it with: {start_line(args)}")
             return 0
         return start(settings, say=print)
     except (RosterError, HubError, AccountError, EnvironmentError_) as exc:
         print(f"nncourse hub: {exc}", file=sys.stderr)
         return 2
+
+
+def start_line(args) -> str:
+    """The command that starts this hub: ``nncourse hub start`` plus the options that are not the defaults.
+
+    Ports, login and the rest are kept in the hub's settings, so only what
+    finds those settings (course, prefix, environment) has to be repeated.
+    """
+    parts = ["nncourse hub start"]
+    if args.course != "nncourse":
+        parts.append(f"--course {args.course}")
+    if args.prefix != DEFAULT_PREFIX:
+        parts.append(f"--prefix {args.prefix}")
+    if args.env:
+        parts.append(f"--env {args.env}")
+    return " ".join(parts)
 
 
 def _say(text: str) -> None:

@@ -69,3 +69,16 @@ def test_grade_points_the_hubs_grader_at_the_formgrader_service(monkeypatch):
     monkeypatch.setenv("NNCOURSE_HUB_ROLE", "grader")
     monkeypatch.setenv("JUPYTERHUB_SERVICE_NAME", "c101")
     assert formgrader_hint() == "nbgrader's formgrader: on the hub, Nbgrader menu → Courses → c101 → Manual Grading"
+
+
+def test_setup_says_how_to_start_with_only_what_is_not_a_default():
+    """`setup` ends with the start command; the options it repeats are only those that find the settings."""
+    import argparse
+
+    from autograder.hub.cli import add_parser, start_line
+
+    parser = argparse.ArgumentParser(prog="nncourse")
+    add_parser(parser.add_subparsers(dest="command"))
+    assert start_line(parser.parse_args(["hub", "setup", "--roster", "r.csv", "--port", "9000"])) == "nncourse hub start"
+    args = parser.parse_args(["hub", "setup", "--course", "c101", "--prefix", "/opt/hub", "--env", "/var/env"])
+    assert start_line(args) == "nncourse hub start --course c101 --prefix /opt/hub --env /var/env"
