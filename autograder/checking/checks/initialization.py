@@ -13,7 +13,10 @@ Student signatures (the notebook states each one in its exercise):
 - ``activation_stds(n_layers, width, init, activation, rng, n_samples=1000) -> list``:
   ``X = rng.standard_normal((n_samples, width))``, then per layer a weight
   drawn from ``init`` (a std, or a scheme name) and ``A = f(A @ W)``; the
-  std of every layer's activations.  → ``nnlib.propagation.activation_stds``
+  std of every layer's activations.  → ``nnlib.propagation.activation_stds``.
+  The cases pass ``init`` as a number (He's std, Xavier's, ...): a scheme name
+  would make the student's function call their ``init_scale``, and a slip
+  there would cost points twice.
 - ``standardize(X, mean=None, std=None) -> (X_std, mean, std)``: statistics of
   X when none are given (population std, 0 replaced by 1), else the given
   ones.  → ``nnlib.data.standardize``
@@ -39,6 +42,8 @@ for standardize and the normalizations; the draws and the stds are float64
 by construction).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -238,9 +243,9 @@ def _stds_cases():
         Case("the table's explosion, smaller: 10 ReLU layers of width 100, N(0, 1) weights (init = 1.0), 50 samples, "
              "rng = np.random.default_rng(0): the std grows about sqrt(100 / 2) = 7-fold a layer, to 3.1e8",
              (10, 100, 1.0, "relu", SeededRng(0)), {"n_samples": 50}, essential=True),
-        Case("the table's fix, smaller: 10 ReLU layers of width 100, He (init = 'he_normal'), 50 samples, "
-             "rng = np.random.default_rng(0): the std stays between 0.8 and 1.2",
-             (10, 100, "he_normal", "relu", SeededRng(0)), {"n_samples": 50}, essential=True),
+        Case("the table's fix, smaller: 10 ReLU layers of width 100, He's std sqrt(2 / 100) (init = 0.1414...), "
+             "50 samples, rng = np.random.default_rng(0): the std stays between 0.8 and 1.2",
+             (10, 100, math.sqrt(2 / 100), "relu", SeededRng(0)), {"n_samples": 50}, essential=True),
         Case("5 tanh layers of width 64, N(0, 0.01^2) weights (init = 0.01), 50 samples: the signal dies",
              (5, 64, 0.01, "tanh", SeededRng(3)), {"n_samples": 50}),
     ]
@@ -252,12 +257,12 @@ def _stds_hidden_cases():
     return [
         Case(f"random: {n_layers} tanh layers of width {width}, init = 0.2, 40 samples",
              (n_layers, width, 0.2, "tanh", _case_generator(626)), {"n_samples": 40}),
-        Case("6 tanh layers of width 50, xavier_normal, 60 samples", (6, 50, "xavier_normal", "tanh",
-                                                                      _case_generator(620)), {"n_samples": 60}),
-        Case("4 sigmoid layers of width 30, lecun_normal, 100 samples",
-             (4, 30, "lecun_normal", "sigmoid", _case_generator(621)), {"n_samples": 100}),
-        Case("3 ReLU layers of width 40, he_uniform (a uniform scheme), 100 samples",
-             (3, 40, "he_uniform", "relu", _case_generator(622)), {"n_samples": 100}),
+        Case("6 tanh layers of width 50, Xavier's std sqrt(1 / 50), 60 samples",
+             (6, 50, math.sqrt(1 / 50), "tanh", _case_generator(620)), {"n_samples": 60}),
+        Case("4 sigmoid layers of width 30, LeCun's std sqrt(1 / 30), 100 samples",
+             (4, 30, math.sqrt(1 / 30), "sigmoid", _case_generator(621)), {"n_samples": 100}),
+        Case("3 ReLU layers of width 40, init = 0.3, 100 samples",
+             (3, 40, 0.3, "relu", _case_generator(622)), {"n_samples": 100}),
         Case("edge: one layer, width 8, init = 0.5, 20 samples", (1, 8, 0.5, "tanh", _case_generator(623)),
              {"n_samples": 20}),
         Case("tanh with N(0, 1) weights (init = 1.0), 5 layers of width 64: saturated near 0.97",
