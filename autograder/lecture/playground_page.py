@@ -6,7 +6,8 @@ written here, a title, one sentence and one code cell,
 view serves it like any chapter: Voilà, large type, ``--hide`` names checked
 against the playground's controls and passed to the kernel as
 ``NNCOURSE_HIDE``, "Reset widgets" back to the first scene.  ``--scene``
-starts from a prepared configuration string instead of the default.
+starts from a prepared configuration string instead of the default.  The
+index page (``nncourse present`` alone) lists it after the chapters.
 """
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.lecture.chapters import Chapter
 from autograder.lecture.notebook import lecture_notebook
 
 PAGE = "playground"  # the name given instead of a chapter id
+# its entry on the index page (``nncourse present`` alone), after the chapters
+ENTRY = Chapter(PAGE, "Playground", "A network learning live: data, features, layers and training one click away.")
 TEXT = "# Playground\n\nA network learning live. Hover a neuron or a connection to see it large."
 
 

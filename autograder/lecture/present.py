@@ -74,6 +74,7 @@ from autograder.lecture.notebook import (
     lecture_notebook,
     without_exercise_sections,
 )
+from autograder.lecture.playground_page import ENTRY as PLAYGROUND_ENTRY
 from autograder.lecture.playground_page import PAGE as PLAYGROUND
 from autograder.lecture.playground_page import write_playground
 
@@ -107,17 +108,18 @@ def write_lecture(course_root: Path, chapter: str, folder: Path, exercises: str 
     return target
 
 
-def write_index_template(course_root: Path, jupyter_dir: Path) -> Path:
+def write_index_template(course_root: Path, jupyter_dir: Path, after=()) -> Path:
     """Write the index page's chapter list where Voilà finds it beside the lecture template.
 
     ``jupyter_dir`` goes first on ``JUPYTER_PATH`` (:func:`voila_env`): Voilà
     searches ``<each entry>/voila/templates/lecture`` for the template's files,
-    and the template's ``tree.html`` includes this one.
+    and the template's ``tree.html`` includes this one.  ``after``: entries
+    listed after the chapters (the playground).
     """
     folder = jupyter_dir / "voila" / "templates" / TEMPLATE
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / INDEX_FRAGMENT
-    path.write_text(index_html(chapters(course_root)), encoding="utf-8")
+    path.write_text(index_html([*chapters(course_root), *after]), encoding="utf-8")
     return path
 
 
@@ -207,9 +209,10 @@ def _prepare(root: Path, chapter: str | None, work: Path, exercises: str, hide,
         raise FileNotFoundError(f"no chapter to present: expected solutions/NN_topic/NN_topic.ipynb under {root}")
     served = work / "chapters"
     notebooks = {cid: write_lecture(root, cid, served / cid, exercises) for cid in ids}
+    notebooks[PLAYGROUND] = write_playground(served / PLAYGROUND)  # listed after the chapters
     validate_hide(notebooks, hide)
     templates = work / "jupyter"
-    write_index_template(root, templates)
+    write_index_template(root, templates, after=[PLAYGROUND_ENTRY])
     return served, templates
 
 

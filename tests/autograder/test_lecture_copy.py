@@ -364,7 +364,10 @@ def test_index_prepares_every_chapter_and_checks_hide_across_them(tmp_path, monk
     course = _course(tmp_path / "course")
     served, templates = present._prepare(course, None, tmp_path / "work", "show", ())
     assert sorted(p.relative_to(served).as_posix() for p in served.glob("*/*.ipynb")) == [
-        "01_demo/01_demo.ipynb", "02_more/02_more.ipynb", "03_bare/03_bare.ipynb"]
-    assert (templates / "voila" / "templates" / "lecture" / "chapters.html").exists()
-    with pytest.raises(controls.UnknownControlError, match="01_demo, 02_more, 03_bare shows no widget"):
+        "01_demo/01_demo.ipynb", "02_more/02_more.ipynb", "03_bare/03_bare.ipynb", "playground/playground.ipynb"]
+    index = (templates / "voila" / "templates" / "lecture" / "chapters.html").read_text()
+    assert index.count("<li ") == 4 and '<a href="/voila/render/playground/playground.ipynb">Playground</a>' in index
+    with pytest.raises(controls.UnknownControlError,
+                       match="--hide b: no widget of 01_demo, 02_more, 03_bare, playground has a control of that name"):
         present._prepare(course, None, tmp_path / "work2", "show", ("b",))
+    present._prepare(course, None, tmp_path / "work3", "show", ("lr",))  # the playground's: valid on the index

@@ -300,7 +300,8 @@ def test_index_lists_every_chapter_and_opens_it_in_the_lecture_view(index, artif
     page.goto(server.url + "/")
     items = page.locator("li.nncourse-chapter")
     expected = lecture_chapters()
-    assert items.count() == len(expected)
+    assert items.count() == len(expected) + 1  # the chapters, then the playground
+    assert items.nth(len(expected)).locator("a").get_attribute("href") == "/voila/render/playground/playground.ipynb"
     for i, chapter in enumerate(expected):
         title = nbformat.read(COURSE / "solutions" / chapter / f"{chapter}.ipynb", as_version=4).cells[0].source
         link = items.nth(i).locator("a")
