@@ -241,6 +241,7 @@ def test_renders_in_jupyterlab_within_the_notebook(notebook, artifacts):
     box = root.bounding_box()
     panel = lab.panel.locator(".jp-WindowedPanel-outer, .jp-Notebook").first.bounding_box()
     assert box["x"] + box["width"] <= panel["x"] + panel["width"], (box, panel)
+    assert box["height"] <= panel["height"], f"the playground ({box['height']:.0f} px) is taller than the notebook's view"
     assert lab.error_cells() == []
     assert state(root)["steps"] == "0"
     root.locator("button[data-name=step]").click()
