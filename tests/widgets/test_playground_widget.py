@@ -199,7 +199,7 @@ def test_one_playground_trains_at_a_time():
 
 
 def test_reset_returns_to_the_first_scene():
-    from nnlib.widgets._lecture import reset_all
+    from nnlib.widgets._lecture import reset
 
     widget = make("d=gauss;h=2")
     assert widget.widget.children == (widget.view,)  # shown: the lecture view's "Reset widgets" knows it
@@ -207,7 +207,7 @@ def test_reset_returns_to_the_first_scene():
     widget.set(layers=(6, 6), lr=0.3)
     widget.play()
     time.sleep(0.1)
-    assert reset_all() >= 1  # the lecture view's "Reset widgets": stops training, first scene, fresh weights
+    reset(widget)  # what the lecture view's "Reset widgets" does to each widget shown: stop, first scene
     assert not widget.playing
     assert widget.config == "d=gauss;h=2" and widget.session.steps == 0
     np.testing.assert_array_equal(widget.session.weights()[0][0], first)
