@@ -70,8 +70,9 @@ class MoonsRun:
                                  Dense(width, 2, rng=int(rngs[4]))])
         self.optimizer = WeightPenalty(Adam(lr=0.01), l2=lam)
         self.steps = [0]
-        self.train_losses = [self.loss(self.X, self.y)]
-        self.val_losses = [self.loss(self.X_val, self.y_val)]
+        self.train_losses, self.val_losses = [], []
+        self.train_accuracy, self.val_accuracy = [], []
+        self._measure()
 
     @property
     def lam(self) -> float:
@@ -94,6 +95,14 @@ class MoonsRun:
     def done(self) -> bool:
         return self.steps[-1] >= MAX_STEPS
 
+    def _measure(self) -> None:
+        """Loss and accuracy on both sets, test mode: one forward pass each."""
+        for X, y, losses, accuracy in ((self.X, self.y, self.train_losses, self.train_accuracy),
+                                       (self.X_val, self.y_val, self.val_losses, self.val_accuracy)):
+            out = self.model.forward(X, training=False)  # (N, 2)
+            losses.append(float(softmax_cross_entropy(out, y)))
+            accuracy.append(float(np.mean(out.argmax(axis=1) == y)))
+
     def loss(self, X, y) -> float:
         return float(softmax_cross_entropy(self.model.forward(X, training=False), y))
 
@@ -109,8 +118,7 @@ class MoonsRun:
             self.model.backward(d_out, need_dX=False)
             self.optimizer.step(params, grads)
         self.steps.append(self.steps[-1] + steps)
-        self.train_losses.append(self.loss(self.X, self.y))
-        self.val_losses.append(self.loss(self.X_val, self.y_val))
+        self._measure()
 
     def probability_map(self) -> np.ndarray:
         """P(class 1) on a GRID x GRID lattice over EXTENT, rows from bottom to top: (GRID, GRID)."""
@@ -180,6 +188,10 @@ class OverfitExplorer(LiveWidget):
         return not self.run.done
 
     # -- drawing -----------------------------------------------------------------------
+    def background_key(self):
+        """The settings title is part of the background: keep one per setting seen."""
+        return (self.run.width, self.run.lam, self.run.p_drop)
+
     def state(self):
         return (id(self.run), self.run.steps[-1], self.run.lam, self.run.p_drop)
 
@@ -226,14 +238,16 @@ class OverfitExplorer(LiveWidget):
         ax.set_title("loss while training (log scale)", fontsize=10)
 
     def moving(self) -> list:
-        return [self.image, self.boundary, *self.points, self.train_line, self.val_line, self.best_marker,
-                self.settings_title]
+        return [self.image, self.boundary, *self.points, self.train_line, self.val_line, self.best_marker]
 
     def draw(self) -> None:
         run = self.run
         P = run.probability_map()  # (GRID, GRID)
         self.image.set_data(P)
-        self.settings_title.set_text(f"width {run.width}, L2 λ {run.lam:g}, dropout {run.p_drop:.1f}")
+        title = f"width {run.width}, L2 λ {run.lam:g}, dropout {run.p_drop:.1f}"
+        if self.settings_title.get_text() != title:
+            self.settings_title.set_text(title)
+            self.invalidate()  # static text: redrawn with the background, not at every frame (glyphs cost)
         lines = contourpy.contour_generator(self._xs, self._ys, P, line_type="Separate").lines(0.5)
         self.boundary.set_segments(lines)
         steps = np.asarray(run.steps)
@@ -249,7 +263,7 @@ class OverfitExplorer(LiveWidget):
         run = self.run
         steps, train, val = run.steps[-1], run.train_losses[-1], run.val_losses[-1]
         best = int(np.argmin(run.val_losses))
-        train_acc, val_acc = run.accuracy(run.X, run.y), run.accuracy(run.X_val, run.y_val)
+        train_acc, val_acc = run.train_accuracy[-1], run.val_accuracy[-1]
         return (f"<b>step {steps}</b> (width {run.width}, L2 λ {run.lam:g}, dropout {run.p_drop:.1f}): "
                 f"loss train {train:.3f}, validation {val:.3f}, gap {val - train:+.3f}; "
                 f"accuracy {train_acc:.0%} / {val_acc:.0%}. Dotted: the lowest validation loss so far "
