@@ -289,3 +289,30 @@ def test_pictures_surface_and_neuron_maps():
     # the outputs are class probabilities (range fixed at [0, 1]): every column of a pixel sums to 1
     np.testing.assert_allclose(maps[-3:].astype(float).sum(axis=0) / 127, 1.0, atol=0.03)
     assert grid_points(2).tolist() == [[-3.0, 3.0], [3.0, 3.0], [-3.0, -3.0], [3.0, -3.0]]  # top row first
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_three_steps_match_pytorch(optimizer):
+    """The session's network, loss and optimizer against torch.nn / torch.optim on the same batches (live)."""
+    torch = pytest.importorskip("torch")
+    scene = Scene(data="spiral", classes=3, loss="softmax", activation="tanh", layers=(5,), lr=0.1, batch=6,
+                  optimizer=optimizer, features=("x1", "x2", "sin1"))
+    session = TrainingSession(scene)
+    W, b = session.weights()
+    model = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Tanh(), torch.nn.Linear(5, 3)).double()
+    with torch.no_grad():
+        for linear, w, v in zip(model[::2], W, b):
+            linear.weight.copy_(torch.tensor(w.T))
+            linear.bias.copy_(torch.tensor(v))
+    opt = (torch.optim.SGD(model.parameters(), lr=0.1, momentum=MOMENTUM) if optimizer == "momentum"
+           else torch.optim.Adam(model.parameters(), lr=0.1))
+    for _ in range(3):
+        idx = session.next_batch().copy()
+        session.step()
+        opt.zero_grad()
+        x = torch.tensor(features(session.X_train[idx], scene.features))
+        torch.nn.functional.cross_entropy(model(x), torch.tensor(session.y_train[idx])).backward()
+        opt.step()
+    for linear, w, v in zip(model[::2], *session.weights()):
+        np.testing.assert_allclose(w, linear.weight.detach().numpy().T, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(v, linear.bias.detach().numpy(), rtol=1e-9, atol=1e-12)
