@@ -61,9 +61,17 @@ BLANK_STD = 0.02
 
 
 def chapter_notebooks() -> list[str]:
-    """Every chapter notebook, as ``course/NN_topic/NN_topic.ipynb`` / ``solutions/...`` paths."""
+    """Every released chapter notebook, as ``course/NN_topic/NN_topic.ipynb`` paths; with
+    ``NNCOURSE_BROWSER_SOLUTIONS=1`` the ``solutions/...`` notebooks too.
+
+    The solutions are executed cell by cell by ``tests/notebooks`` (nbclient) and shown with
+    every widget, powered by the solution code, in the lecture view (``test_present``,
+    ``test_screens``); opening them in JupyterLab as well doubled the suite's slowest part,
+    so CI leaves them out and an instructor changing a chapter can ask for them.
+    """
     found = []
-    for folder in ("course", "solutions"):
+    folders = ("course", "solutions") if os.environ.get("NNCOURSE_BROWSER_SOLUTIONS") == "1" else ("course",)
+    for folder in folders:
         for path in sorted((COURSE / folder).glob("*/*.ipynb")):
             if path.stem == path.parent.name:  # the chapter notebook, not a scratch file beside it
                 found.append(path.relative_to(COURSE).as_posix())

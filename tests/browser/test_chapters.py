@@ -1,7 +1,7 @@
 """Does every chapter notebook work in a real JupyterLab, as a student or a lecturer uses it?
 
-For each chapter notebook in ``course/`` (released) and ``solutions/``
-(instructor source), one Chromium page opens it and runs all cells from the
+For each chapter notebook in ``course/`` (released), and in ``solutions/``
+with ``NNCOURSE_BROWSER_SOLUTIONS=1`` (see ``labdriver.chapter_notebooks``), one Chromium page opens it and runs all cells from the
 Run menu (see the ``opened`` fixture in conftest.py); then these tests look at
 the page as a person would.
 """
