@@ -58,6 +58,8 @@ def wait_page_ready(page, timeout_s: float = 120.0) -> dict:
                                timeout=timeout_s * 1000, polling=100)
     except PlaywrightTimeout:
         progress = page.evaluate("(window.__nncoursePageReady || {}).progress || null")
+        # What the page shows instead (a Voilà error page, a traceback in a cell) is the real cause: say it.
+        shown = page.evaluate("(document.title + ' | ' + (document.body ? document.body.innerText : '')).slice(0, 600)")
         raise TimeoutError(f"{page.url}: not ready after {timeout_s:.0f} s; expected widget outputs, shown, images, "
-                           f"loaded: {progress}") from None
+                           f"loaded: {progress}; the page shows: {shown!r}") from None
     return page.evaluate("window.__nncoursePageReady")

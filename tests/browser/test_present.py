@@ -309,7 +309,13 @@ def test_index_lists_every_chapter_and_opens_it_in_the_lecture_view(index, artif
         assert link.inner_text() in title and len(items.nth(i).locator("p").inner_text()) > 20
     page.screenshot(path=str(artifacts / "present-index-1280x720.png"))
     items.nth(0).locator("a").click()
-    record_ready(artifacts, f"lecture view of {expected[0]} opened from the index", wait_page_ready(page))
+    try:
+        ready = wait_page_ready(page)
+    except TimeoutError as error:
+        errors = [line for line in server.log.read_text(errors="replace").splitlines()
+                  if "ERROR" in line or "Traceback" in line or "Error:" in line]
+        raise TimeoutError(f"{error}\nthe server's errors ({server.log.name}): {errors[-10:]}") from None
+    record_ready(artifacts, f"lecture view of {expected[0]} opened from the index", ready)
     assert page.url.endswith(f"/voila/render/{expected[0]}/{expected[0]}.ipynb")
     assert labdriver.wait_widgets_rendered(page.locator("body"), f"{expected[0]} from the index") >= 1
     page.locator("#nncourse-home").click()
