@@ -29,6 +29,8 @@ STAGES = {
              "starting one warm sandbox per job",
     "autograde": "nbgrader runs every notebook in its sandbox",
     "re-check": "each graded notebook again in a fresh sandbox, judged by the grader",
+    "capstone": "each student's build_model + train in a fresh sandbox on the training digits, "
+                "scored by the grader on the held-out ones",
     "feedback": "nbgrader generate_feedback: one HTML page per student",
     "reports": "grades CSV, class summary and histogram, merged with earlier gradings of the chapter",
 }

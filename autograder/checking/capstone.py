@@ -52,6 +52,7 @@ __all__ = [
 N_PIXELS = 64  # an 8x8 image, read row by row, pixels 0..16
 N_CLASSES = 10
 MAX_PARAMETERS = 5_000_000
+MAX_LAYER_VALUES = 1_000_000  # numbers in one array of the description (autograder.sandbox.encode.MAX_ELEMENTS)
 TIME_LIMIT = 120.0  # seconds of build_model + train, wall clock
 MEMORY_MB = 2048
 HELD_OUT_FRACTION = 0.25  # of the bundled digits: 1348 training rows, 449 held out
@@ -145,6 +146,10 @@ def structure_problem(model, made_by: str = "build_model") -> str | None:
     if width != N_CLASSES:
         return f"the model maps {N_PIXELS} pixels to {width} scores, expected {N_CLASSES} (one per digit)"
     n = model.count_parameters()
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, Dense) and layer.params["W"].size > MAX_LAYER_VALUES:
+            return (f"layer {i} ({layer!r}) has {layer.params['W'].size:,} weights, more than the "
+                    f"{MAX_LAYER_VALUES:,} one layer may have")
     if n > MAX_PARAMETERS:
         return f"the model has {n:,} parameters, more than the limit of {MAX_PARAMETERS:,}"
     return None

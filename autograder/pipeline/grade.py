@@ -22,7 +22,9 @@ a fresh sandboxed process, each test cell judged where it stands, the raw
 outputs judged by the grader itself (:mod:`autograder.pipeline.rechecks`).
 Where the notebook claimed more than the re-check gives, the submission is
 ``flagged: <evidence>`` or, when the re-check could not reach a verdict,
-``review: <cause>`` for the instructor to decide (``accept``).  Each job has
+``review: <cause>`` for the instructor to decide (``accept``).  A chapter
+with a capstone (08) then trains each student's network in one more sandbox
+and scores it on digits it never saw (:mod:`autograder.pipeline.capstone`).  Each job has
 one warm sandbox (:mod:`autograder.sandbox.pool`) that forks its kernels and
 re-checks from a state where everything is already imported.
 
@@ -49,6 +51,7 @@ import nbformat
 from tqdm.auto import tqdm
 
 from autograder.pipeline.batches import STARTING, batches, run_in_batches
+from autograder.pipeline.capstone import capstone_class
 from autograder.pipeline.course import SECRET_ENV, Course, CourseError
 from autograder.pipeline.rechecks import recheck_class
 from autograder.pipeline.release import generate
@@ -80,6 +83,7 @@ class StudentResult:
     isolation: str = "none"  # "bubblewrap" or "none"
     flags: list = field(default_factory=list)  # why the submission is flagged or awaits review
     sandbox_only: list = field(default_factory=list)  # grade ids partly judged inside the sandbox
+    capstone: dict = field(default_factory=dict)  # chapter 08: {"accuracy", "points", "seconds", "reasons"}
 
     @property
     def pending_manual(self) -> float:
@@ -141,6 +145,11 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
         _stage(on_stage, "re-check")
         rechecks = recheck_class(course, chapter, graded, jobs, timeout, limits, isolated, pool,
                                  secret=os.environ.get(SECRET_ENV), accept=accept)
+        capstones = {}
+        if graded and has_capstone(course, chapter):
+            _stage(on_stage, "capstone")
+            capstones = capstone_class(course, chapter, graded, jobs, timeout, limits, isolated,
+                                       secret=os.environ.get(SECRET_ENV), accept=accept)
     if graded:
         _stage(on_stage, "feedback")
         run_in_batches(course, ["generate_feedback", chapter, "--force"], graded, jobs)
@@ -157,7 +166,37 @@ def grade(course: Course, submissions: Path, chapter: str, jobs: int | None = No
         elif outcome.status:
             r.flags = list(outcome.reasons)
             r.status = f"{outcome.status}: " + "; ".join(outcome.reasons)
+        if r.student in capstones:
+            _add_capstone(r, capstones[r.student])
     return results
+
+
+def has_capstone(course: Course, chapter: str) -> bool:
+    """Does the chapter end with a graded capstone (a ``<chapter>-capstone`` test cell)?"""
+    from autograder.pipeline.capstone import capstone_cell
+
+    return capstone_cell(nbformat.read(course.source_notebook(chapter), as_version=4), chapter) is not None
+
+
+def _add_capstone(r: StudentResult, capstone) -> None:
+    """The capstone's measurement in the result, and its flag or review in the status.
+
+    A flag outranks a review: ``flagged: <re-check's reasons>; <capstone's>``.
+    """
+    r.capstone = {"accuracy": capstone.accuracy, "points": capstone.points, "seconds": capstone.seconds,
+                  "reasons": list(capstone.reasons)}
+    if capstone.accepted:
+        r.note = "; ".join(filter(None, [r.note, "capstone accepted by the instructor after review: "
+                                         + "; ".join(capstone.reasons)]))
+        return
+    if not capstone.status:
+        if capstone.reasons:  # 0 points with a reason: the note says why
+            r.note = "; ".join(filter(None, [r.note, "capstone: " + "; ".join(capstone.reasons)]))
+        return
+    before = r.status.split(":", 1)[0]
+    status = "flagged" if "flagged" in (before, capstone.status) else "review"
+    r.flags = list(r.flags) + ["capstone: " + "; ".join(capstone.reasons)]
+    r.status = f"{status}: " + "; ".join(r.flags)
 
 
 @contextlib.contextmanager

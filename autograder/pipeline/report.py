@@ -125,17 +125,22 @@ def write_csv(results: list[StudentResult], path: Path, graded_at: Mapping[str, 
     hand = _written(results, written)
     top = _auto_max(results, hand)
     graded_at = graded_at or {}
+    # Chapter 08: the held-out accuracy the grader measured (blank where it could not).
+    capstone = ["capstone accuracy"] if any(r.capstone for r in results) else []
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "status", "score", "max_score", "autograded", "autograded_max",
-                         "pending_manual", *[_short(i) for i in ids], "isolation", "graded_at", "note"])
+                         "pending_manual", *[_short(i) for i in ids], *capstone, "isolation", "graded_at", "note"])
         for r in results:
             p = points(r, hand, top)
             cells = []
             for i in ids:
                 score, _max, manual = r.exercises.get(i, (0.0, 0.0, False))
                 cells.append("manual" if manual else f"{score:g}")
+            if capstone:
+                accuracy = r.capstone.get("accuracy")
+                cells.append("" if accuracy is None else f"{accuracy:.4f}")
             writer.writerow([r.student, r.status, f"{r.score:g}", f"{r.max_score:g}", f"{p.auto:g}",
                              f"{p.auto_max:g}", f"{r.pending_manual:g}", *cells, r.isolation,
                              graded_at.get(r.student, ""), r.note])

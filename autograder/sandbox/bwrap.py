@@ -83,9 +83,13 @@ def environment(passed: dict | None = None) -> dict:
 
 def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
             files: Sequence[tuple[int, str]] = (), pid1: bool = False,
-            sockets: str | None = None, workdir_writable: bool = True) -> list[str]:
+            sockets: str | None = None, workdir_writable: bool = True,
+            ro_binds: Sequence[tuple[str, str]] = ()) -> list[str]:
     """The ``bwrap ... -- argv`` list; ``files`` are (fd, path) copied into the sandbox.
 
+    ``ro_binds``: (source, destination) files bound read-only over files the
+    sandbox would otherwise see, after the folders are mounted (the
+    capstone's training digits over ``nnlib/data_files/digits.csv.gz``).
     ``pid1``: ``argv`` itself becomes PID 1 of the sandbox (the warm server,
     :mod:`autograder.sandbox.server`), instead of bubblewrap's own small init.
     ``sockets``: a folder where the kernel's ZeroMQ sockets are Unix socket
@@ -133,6 +137,8 @@ def command(argv: Sequence[str], workdir: Path, uid: int, limits: Limits,
             bind("--ro-bind", f"/etc/{name}")
     for folder in python_dirs() + package_dirs():
         bind("--ro-bind", folder)
+    for source, destination in ro_binds:
+        args += ["--ro-bind", str(Path(source).resolve()), str(destination)]
     for fd, path in files:
         for parent in reversed(Path(path).parents):
             if str(parent) not in made:
@@ -186,7 +192,8 @@ def _give(workdir: Path, uid: int) -> None:
 
 
 def launch(argv: Sequence[str], workdir: Path, limits: Limits, env: dict,
-           files: Sequence[tuple[int, str]] = (), sockets: str | None = None) -> NoReturn:
+           files: Sequence[tuple[int, str]] = (), sockets: str | None = None,
+           ro_binds: Sequence[tuple[str, str]] = ()) -> NoReturn:
     """Replace this process with ``argv`` running in the sandbox, limits applied.
 
     SIGINT is ignored from here on: Jupyter interrupts a kernel by signalling
@@ -198,7 +205,7 @@ def launch(argv: Sequence[str], workdir: Path, limits: Limits, env: dict,
     privileged = os.geteuid() == 0 and shutil.which("setpriv") is not None
     if privileged:
         _give(Path(workdir), uid)
-    cmd = command(argv, Path(workdir), uid, limits, files, sockets=sockets)
+    cmd = command(argv, Path(workdir), uid, limits, files, sockets=sockets, ro_binds=ro_binds)
     for fd, _ in files:
         os.set_inheritable(fd, True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -186,25 +186,37 @@ def notebook_flags(released, submitted) -> list[str]:
 
 def run_recheck(the_plan: dict, limits: Limits, wall_seconds: float, sandbox: bool) -> tuple[dict | None, str]:
     """Run the re-check sandboxed; returns (its result or None, why there is none)."""
+    return run_sandboxed("autograder.sandbox.recheck", RESULT_TAG, the_plan, limits, wall_seconds, sandbox)
+
+
+def run_sandboxed(module: str, tag: str, the_plan: dict, limits: Limits, wall_seconds: float, sandbox: bool,
+                  ro_binds=(), most_bytes: int | None = None, what: str = "the re-check") -> tuple[dict | None, str]:
+    """``python -m module`` in a fresh sandbox, the plan on stdin; (its ``tag`` line's JSON or None, why not).
+
+    ``ro_binds``: (source, destination) files bound over the sandbox's own
+    (:func:`autograder.sandbox.bwrap.command`); ``most_bytes``: how much of
+    its output is read (default ``limits.output_mb``).
+    """
     workdir = Path(tempfile.mkdtemp(prefix="nncourse-recheck-"))
+    binds = [arg for source, destination in ro_binds for arg in ("--ro-bind", str(source), str(destination))]
     cmd = [sys.executable, "-m", "autograder.sandbox.run", limits.to_json(), str(workdir),
-           *([] if sandbox else ["--no-sandbox"]), "--", sys.executable, "-m", "autograder.sandbox.recheck"]
+           *([] if sandbox else ["--no-sandbox"]), *binds, "--", sys.executable, "-m", module]
     try:
         with tempfile.TemporaryFile() as out:
             try:
                 proc = subprocess.run(cmd, input=json.dumps(the_plan).encode(), stdout=out,
                                       stderr=subprocess.DEVNULL, timeout=wall_seconds)
             except subprocess.TimeoutExpired:
-                return None, f"the re-check ran past {wall_seconds:g} s"
+                return None, f"{what} ran past {wall_seconds:g} s"
             out.seek(0)
-            text = out.read(limits.output_mb * 1024 * 1024).decode("utf-8", "replace")
-        lines = [line for line in text.splitlines() if line.startswith(RESULT_TAG)]
+            text = out.read(most_bytes or limits.output_mb * 1024 * 1024).decode("utf-8", "replace")
+        lines = [line for line in text.splitlines() if line.startswith(tag)]
         if not lines:
-            return None, "the re-check ended without a result" + _exit_reason(proc.returncode)
+            return None, f"{what} ended without a result" + _exit_reason(proc.returncode)
         try:
-            return json.loads(lines[-1][len(RESULT_TAG):]), ""
+            return json.loads(lines[-1][len(tag):]), ""
         except (ValueError, RecursionError):
-            return None, "the re-check's result was malformed"
+            return None, f"{what}'s result was malformed"
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -89,6 +89,12 @@ def test_describe_then_rebuild_gives_the_same_forward():
     assert copy.count_parameters() == model.count_parameters() == 64 * 20 + 20 + 2 * 20 + 20 * 10 + 10
 
 
+def test_one_layer_may_hold_what_the_wire_format_carries():
+    from autograder.sandbox.encode import MAX_ELEMENTS
+
+    assert capstone.MAX_LAYER_VALUES == MAX_ELEMENTS
+
+
 def test_describe_survives_the_wire_format():
     import json
 
@@ -158,8 +164,11 @@ class NotALayer:
     (lambda rng: Sequential([Dense(64, 7, rng=rng)]), "the model maps 64 pixels to 7 scores, expected 10"),
     (lambda rng: Sequential([Dense(32, 10, rng=rng)]), "the model takes 32 inputs (layer 0, Dense(32 -> 10, he_normal)), expected 64 pixels"),
     (lambda rng: Sequential([NotALayer()]), "layer 0 of the model is a NotALayer, not one of nnlib's layers"),
-    (lambda rng: Sequential([Dense(64, 1200, rng=0), Dense(1200, 4200, rng=0), Dense(4200, 10, rng=0)]),
-     "the model has 5,164,210 parameters, more than the limit of 5,000,000"),
+    (lambda rng: Sequential([Dense(64, 1000, rng=0)] + [Dense(1000, 1000, rng=0) for _ in range(5)]
+                            + [Dense(1000, 10, rng=0)]),
+     "the model has 5,080,010 parameters, more than the limit of 5,000,000"),
+    (lambda rng: Sequential([Dense(64, 20000, rng=0), Dense(20000, 10, rng=0)]),
+     "layer 0 (Dense(64 -> 20000, he_normal)) has 1,280,000 weights, more than the 1,000,000 one layer may have"),
 ])
 def test_build_model_breaking_the_contract_is_named(make, message):
     run = train_capstone(make, untrained, X5, np.arange(5), seconds=10)
