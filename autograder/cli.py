@@ -104,13 +104,22 @@ def cmd_grade(args) -> int:
 
 def _write_reports(course, chapter: str, results, started: float, submissions: str) -> None:
     """Merge into the chapter's reports under grading/reports/<chapter>/, then the table and where things went."""
-    from autograder.pipeline.report import table, to_do, write_reports, written_answers
+    from autograder.pipeline.report import (
+        capstone_lines,
+        table,
+        to_do,
+        write_reports,
+        written_answers,
+    )
 
     written = written_answers(course.source_notebook(chapter))
     out = write_reports(course.grading, chapter, results, submissions, written)
     paths = out["paths"]
     print()
     print(table(results, written))
+    capstone = capstone_lines(results)
+    if capstone:
+        print("\n" + "\n".join(capstone))
     print(f"\ngraded {len(results)} submissions in {time.perf_counter() - started:.0f} s")
     for line in to_do(results, chapter, out["sources"], written):
         print(line)
@@ -124,7 +133,7 @@ def _write_reports(course, chapter: str, results, started: float, submissions: s
 
 
 def cmd_demo(args) -> int:
-    from autograder.pipeline.grade import default_jobs, grade
+    from autograder.pipeline.grade import default_jobs, grade, has_capstone
     from autograder.pipeline.release import release
     from autograder.pipeline.samples import write_samples
 
@@ -137,9 +146,13 @@ def cmd_demo(args) -> int:
     jobs = args.jobs or default_jobs()
     stage = StagePrinter(started, {
         "release": f"nbgrader generate_assignment {chapter} in a throwaway copy of the course at {target}",
-        "autograde": f"nbgrader runs the six notebooks ({jobs} parallel job{'s' if jobs != 1 else ''}, "
+        "autograde": f"nbgrader runs the sample notebooks ({jobs} parallel job{'s' if jobs != 1 else ''}, "
                      "each in its sandbox)"})
     course = copy_course(source, target)
+    if has_capstone(course, chapter):
+        stage.detail["samples"] = (STAGES["samples"] + ", and four capstones: capstone_full (the reference), "
+                                   "capstone_partial (two epochs of plain SGD), capstone_zero (never trained), "
+                                   "capstone_peeker (trains on load_digits(), the held-out digits included)")
     stage("release")
     release(course, [chapter])
     stage("samples")

@@ -350,6 +350,22 @@ def table(results: list[StudentResult], written: Collection[str] | None = None) 
     return "\n".join(lines)
 
 
+def capstone_lines(results: list[StudentResult]) -> list[str]:
+    """The capstone's points, held-out accuracy and reason per student (chapter 08); [] without a capstone."""
+    measured = [r for r in results if r.capstone]
+    if not measured:
+        return []
+    width = max([len(r.student) for r in measured] + [7])
+    lines = [f"{'capstone':<{width}}  {'points':>6}  {'held out':>8}  reason"]
+    for r in measured:
+        c = r.capstone
+        accuracy = "-" if c.get("accuracy") is None else f"{c['accuracy']:.1%}"
+        reason = "; ".join(c.get("reasons") or []) or (f"trained in {c['seconds']:.1f} s" if c.get("seconds")
+                                                      is not None else "")
+        lines.append(f"{r.student:<{width}}  {c.get('points', 0):>6g}  {accuracy:>8}  {_shorten(reason)}")
+    return lines
+
+
 def _shorten(status: str, limit: int = STATUS_WIDTH) -> str:
     """A status cut to one terminal line; the CSV and the summary keep it whole."""
     return status if len(status) <= limit else status[: limit - 1].rstrip() + "…"
