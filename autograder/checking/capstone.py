@@ -403,6 +403,8 @@ def train_capstone(build_model: Callable, train: Callable, X: np.ndarray, y: np.
         at = f" ({outcome.line})" if outcome.line else ""
         if isinstance(error, MemoryError):
             run.problem = f"{where} ran out of memory (the limit is {MEMORY_MB} MB){at}"
+        elif isinstance(error, NotImplementedError):
+            run.problem = f"{where} is not implemented yet (it raises NotImplementedError{at})"
         else:
             run.problem = f"{where} raised {type(error).__name__}: {error}{at}"
         run.kind = "error"

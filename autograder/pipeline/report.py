@@ -360,8 +360,9 @@ def capstone_lines(results: list[StudentResult]) -> list[str]:
     for r in measured:
         c = r.capstone
         accuracy = "-" if c.get("accuracy") is None else f"{c['accuracy']:.1%}"
-        reason = "; ".join(c.get("reasons") or []) or (f"trained in {c['seconds']:.1f} s" if c.get("seconds")
-                                                      is not None else "")
+        seconds = c.get("seconds")
+        took = "" if seconds is None else f"trained in {seconds:.2f} s" if seconds < 1 else f"trained in {seconds:.1f} s"
+        reason = "; ".join(c.get("reasons") or []) or took
         lines.append(f"{r.student:<{width}}  {c.get('points', 0):>6g}  {accuracy:>8}  {_shorten(reason)}")
     return lines
 

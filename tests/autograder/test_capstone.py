@@ -186,6 +186,16 @@ def test_train_returning_none_is_named():
         capstone_preview(build_model, forgets)
 
 
+def test_a_stub_is_named_as_not_implemented():
+    def stub(rng):
+        raise NotImplementedError
+
+    run = train_capstone(stub, untrained, X5, np.arange(5), seconds=10)
+    assert run.kind == "error"
+    assert re.fullmatch(r"build_model is not implemented yet \(it raises NotImplementedError "
+                        r"\(in stub, line \d+: raise NotImplementedError\)\)", run.problem)
+
+
 def test_a_diverged_model_is_named():
     def diverges(model, X, y, rng):
         model.layers[1].params["W"][0, 0] = np.nan
