@@ -45,6 +45,7 @@ from autograder.sandbox.capstone import RESULT_TAG
 from autograder.sandbox.limits import Limits
 from autograder.sandbox.verdict import (
     cell_name,
+    divergences,
     replayed_cells,
     run_sandboxed,
     run_seconds,
@@ -224,12 +225,9 @@ def _no_verdict(graded, the_plan: dict, result: dict | None, why: str) -> str:
 
 
 def _divergent(graded, result: dict) -> str:
-    """The first replayed cell that failed only in the replay, in words, or ""."""
-    errors = result.get("cell_errors") if isinstance(result.get("cell_errors"), list) else []
-    cells = [c for c in graded.cells if c.cell_type == "code"]
-    for index, (cell, error) in enumerate(zip(cells, errors)):
-        if isinstance(error, str) and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return f"{error[:200]} in {cell_name(graded, index)} (it ran without error in the notebook's own run)"
+    """The first replayed cell that failed only in the replay (the re-check's rule), in words, or ""."""
+    for index, error in divergences(graded, result)[:1]:
+        return f"{error[:200]} in {cell_name(graded, index)} (it ran without error in the notebook's own run)"
     return ""
 
 
@@ -287,6 +285,12 @@ def _report(out: CapstoneResult, measured: dict, n_train: int) -> str:
                                                                   measured["recall"]).splitlines()),
              "  The accuracy your notebook printed was measured on your own validation split; this one counts."]
     return "\n".join(lines)
+
+
+def _seconds(seconds: float | None) -> str:
+    """Seconds as the report prints them: 0.04, 1.2, 87.0."""
+    seconds = seconds or 0.0
+    return f"{seconds:.2f}" if seconds < 1 else f"{seconds:.1f}"
 
 
 # ------------------------------------------------------------------ 4. writing it down
@@ -358,9 +362,3 @@ def capstone_class(course, chapter: str, students, jobs: int, timeout, limits: L
         results = {r.student: r for r in threads.map(one, students)}
     apply(course, chapter, grade_id, results, accept)
     return results
-
-
-def _seconds(seconds: float | None) -> str:
-    """Seconds as the report prints them: 0.04, 1.2, 87.0."""
-    seconds = seconds or 0.0
-    return f"{seconds:.2f}" if seconds < 1 else f"{seconds:.1f}"
