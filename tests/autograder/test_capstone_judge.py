@@ -170,6 +170,7 @@ HOSTILE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not isolation_available(), reason="bubblewrap is not installed")
 @pytest.mark.parametrize("kind", list(HOSTILE))
 def test_a_hostile_train_is_graded_with_a_reason_in_the_sandbox(kind, split, monkeypatch):
