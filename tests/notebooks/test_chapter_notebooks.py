@@ -9,6 +9,7 @@ Chapters are found on disk, so a new chapter is covered the day it lands.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -21,6 +22,18 @@ from autograder.pipeline.student_check import exercise_statuses, other_errors, r
 pytestmark = pytest.mark.slow
 COURSE = find_course(Path(__file__).resolve().parents[2])
 CHAPTERS = COURSE.chapters()
+# Chapter 08's capstone test cell, `capstone_preview(build_model, train)`, is not a check: in the student's
+# notebook it trains their network and prints a preview of its validation accuracy (the grade is the held-out
+# accuracy the grader measures afterwards), and on the stub it fails naming build_model's NotImplementedError.
+PREVIEW = "a preview on your own validation split, not your grade"
+
+
+def is_capstone(grade_id: str) -> bool:
+    return grade_id.endswith("-capstone")
+
+
+def names_the_stub(message: str) -> bool:
+    return "not implemented yet" in message or "NotImplementedError" in message
 
 
 def test_there_are_chapters():
@@ -39,6 +52,10 @@ def test_solution_runs_clean_and_passes_every_check(chapter):
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
             printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+            if is_capstone(cell.metadata["nbgrader"]["grade_id"]):
+                accuracy = re.search(r"validation accuracy: ([0-9.]+)%", printed)
+                assert PREVIEW in printed and accuracy and float(accuracy.group(1)) >= 95, printed
+                continue
             assert "✓" in printed and "checks passed" in printed
 
 
@@ -48,12 +65,17 @@ def test_released_notebook_fails_only_in_test_cells_with_a_clear_message(chapter
     nb = run_notebook(COURSE.released_notebook(chapter))
     assert other_errors(nb) == []
     statuses = exercise_statuses(nb)
-    assert statuses and all(s.state == "not attempted" for s in statuses), statuses
+    assert statuses and all(s.state == "not attempted" or (is_capstone(s.grade_id) and names_the_stub(s.message))
+                            for s in statuses), statuses
     for cell in nb.cells:
         for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                assert output.ename == "CheckFailed"
-                assert "autograder/" not in "".join(output.traceback)
+            if output.output_type != "error":
+                continue
+            if is_capstone(cell.metadata["nbgrader"].get("grade_id", "")):
+                assert output.ename in ("CheckFailed", "AssertionError") and names_the_stub(output.evalue)
+                continue
+            assert output.ename == "CheckFailed"
+            assert "autograder/" not in "".join(output.traceback)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

@@ -1,4 +1,4 @@
-"""Which cells of chapters 01-03 are for students only (cell tag ``student-only``)?
+"""Which cells of chapters 01-08 are for students only (cell tag ``student-only``)?
 
 A cell is tagged once, in the solution notebook, when it (or its output) only
 makes sense to someone working through the exercises: "How this notebook
@@ -32,6 +32,7 @@ EXPECTED = {
     "05_optimizers": {"md_howto", "use_schedule", "md_bring_your_own", "use_training"},
     "06_initialization": {"md_howto", "use_stds", "md_numgrad", "demo_gradcheck"},
     "07_regularization": {"md_howto", "use_decay", "use_dropout"},
+    "08_tuning": {"md_howto", "use_search"},
 }
 # student-only code cells that define something a later, shown cell uses
 NEEDED_LATER = {
@@ -47,6 +48,7 @@ NEEDED_LATER = {
                                        "y_digits"}},
     "06_initialization": {"use_stds": {"stds_fn"}},
     "07_regularization": {"use_decay": {"step_l2"}, "use_dropout": {"dropout"}},
+    "08_tuning": {"use_search": {"search", "folds_of"}},
 }
 
 

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import pytest
+from tests_support import autograded_points
 
 from autograder.pipeline.course import copy_course
 from autograder.pipeline.grade import grade
 from autograder.pipeline.release import release
 from autograder.pipeline.samples import write_samples
-from tests_support import autograded_points
 
 pytestmark = pytest.mark.slow
 
 
+# 01 is graded in test_grading.py, 08 in test_08_grading.py (full and stub in one run with its partial and traps)
 @pytest.mark.parametrize("chapter", ["02_mlp_xor", "03_backprop", "04_losses", "05_optimizers",
-                                     "06_initialization", "07_regularization"])  # 01 is graded in test_grading.py
+                                     "06_initialization", "07_regularization"])
 def test_full_gets_full_marks_and_stub_gets_zero(chapter, repo_course, tmp_path):
     """Is a chapter's full solution worth every autograded point, and its stub nothing?"""
     course = copy_course(repo_course, tmp_path / "course")

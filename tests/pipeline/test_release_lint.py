@@ -40,3 +40,17 @@ def test_each_mistake_is_named(course, change, problem):
     """Is each authoring mistake reported with the cell and the fix?"""
     _edit(course, change)
     assert any(problem in p for p in lint_source(course, CH)), lint_source(course, CH)
+
+
+def test_only_the_capstone_cell_may_go_without_hidden_checks(course):
+    """Is `capstone_preview(build_model, train)` accepted as the `<chapter>-capstone` test cell, and only there?"""
+    def capstone(grade_id):
+        def change(nb, cell):
+            cell.source = "capstone_preview(build_model, train)"
+            cell.metadata.nbgrader.update(grade_id=grade_id, points=10)
+        return change
+
+    _edit(course, capstone(f"{CH}-capstone"))
+    assert lint_source(course, CH) == []
+    _edit(course, capstone(f"{CH}-step_test"))
+    assert any("has no `check(..., hidden=True" in p for p in lint_source(course, CH))
