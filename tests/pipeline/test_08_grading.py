@@ -125,6 +125,9 @@ def test_full_gets_full_marks_and_stub_gets_zero(graded):
     assert (results["full"].status, results["stub"].status) == ("graded", "graded")
     assert results["full"].score == autograded_points(course, CHAPTER) == sum(POINTS.values()) + CAPSTONE_POINTS == 24
     assert results["full"].exercises[f"{CHAPTER}-capstone"][0] == CAPSTONE_POINTS
+    # the grader's capstone step ran on the real chapter: the notebook's cells replayed, the reference network
+    # trained on the course's training digits and measured on held-out ones
+    assert results["full"].capstone["accuracy"] >= 0.95 and results["full"].capstone["points"] == CAPSTONE_POINTS
     assert results["stub"].score == 0
 
 
