@@ -44,7 +44,7 @@ import time
 from benchmarks._common import ROOT, Section, Stats, Target, md_table
 
 sys.path.insert(0, str(ROOT / "tests" / "browser"))  # the browser tests' driver: one way to run a page
-import labdriver  # noqa: E402
+import labdriver
 
 CHANGES = 30  # per widget and control
 MENU_CHANGES = 10  # drop-downs that are not the main control (each may rebuild a figure)
@@ -95,21 +95,31 @@ _PNG_BYTES_JS = "async (root) => (await (await fetch(root.querySelector('img.wid
 
 
 # ----------------------------------------------------------------- driving one control
+# Everything the benchmark touches in the page is an ElementHandle found once, before the timed changes:
+# a Locator is re-resolved (a query over the whole page) at every use, and a use right after the input
+# event runs on the page's main thread while the change is in flight.  In JupyterLab, whose DOM is many
+# times the lecture view's, those queries (`:has(...)` over every output area) cost 20-60 ms of main
+# thread per change (CDP profile, 2026-12-03) and were timed as part of the widget's response.
+_SLIDER = ".widget-slider .noUi-handle:visible"
+_BUTTONS = "button.widget-button:visible:not(.widget-play button)"
+_SELECT = ".widget-dropdown select:visible"
+
+
 class Driver:
-    """Applies one change of a control inside a widget output (a Playwright Locator)."""
+    """Applies one change of a control inside a widget output (an ElementHandle)."""
 
     def __init__(self, page, output, kind: str):
         self.page, self.output, self.kind = page, output, kind
         self.direction = "ArrowRight"
         self.option = None
+        selector = {"slider": _SLIDER, "buttons": _BUTTONS, "drop-down": _SELECT}[kind]
+        self.controls = output.query_selector_all(selector)  # found once (see above)
 
     @staticmethod
-    def main(page, output) -> "Driver | None":
+    def main(page, output) -> Driver | None:
         """The control bench_widgets drives: a visible slider, else buttons, else a drop-down."""
-        for kind, selector in (("slider", ".widget-slider .noUi-handle:visible"),
-                               ("buttons", "button.widget-button:visible:not(.widget-play button)"),
-                               ("drop-down", ".widget-dropdown select:visible")):
-            if output.locator(selector).count():
+        for kind, selector in (("slider", _SLIDER), ("buttons", _BUTTONS), ("drop-down", _SELECT)):
+            if output.query_selector(selector):
                 return Driver(page, output, kind)
         return None
 
@@ -117,40 +127,43 @@ class Driver:
         if self.kind == "slider":
             return f"slider `{self._slider_label()}`, 1 arrow key"
         if self.kind == "buttons":
-            return "buttons " + "/".join(f"`{t.strip()}`" for t in self._buttons().all_inner_texts()) + " (first enabled)"
-        select = self.output.locator(".widget-dropdown select:visible").first
-        return f"drop-down ({select.locator('option').count()} options)"
+            return "buttons " + "/".join(f"`{b.inner_text().strip()}`" for b in self.controls) + " (first enabled)"
+        return f"drop-down ({len(self.controls[0].query_selector_all('option'))} options)"
 
     def _slider_label(self) -> str:
-        return self.output.locator(".widget-slider").first.locator(".widget-label").first.inner_text()
+        return self.output.query_selector(".widget-slider .widget-label").inner_text()
 
-    def _buttons(self):
-        return self.output.locator("button.widget-button:visible:not(.widget-play button)")
-
-    def change(self) -> None:
+    def prepare(self) -> None:
+        """Before the timed part: read the control's state and give it the focus (no page queries after)."""
+        control = self.controls[0]
         if self.kind == "slider":
-            handle = self.output.locator(".widget-slider .noUi-handle:visible").first
-            now, low, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+            now, low, top = control.evaluate(
+                "h => ['aria-valuenow', 'aria-valuemin', 'aria-valuemax'].map(a => +h.getAttribute(a))")
             if now >= top:
                 self.direction = "ArrowLeft"
             elif now <= low:
                 self.direction = "ArrowRight"
-            handle.focus()
+            control.focus()
+        elif self.kind == "buttons":
+            enabled = [i for i, b in enumerate(self.controls) if b.is_enabled()]
+            self._click = self.controls[enabled[0] if enabled else len(self.controls) - 1]
+        else:
+            count, index = control.evaluate("s => [s.options.length, s.selectedIndex]")
+            self.option = (index + 1) % count
+
+    def change(self) -> None:
+        if self.kind == "slider":
             self.page.keyboard.press(self.direction)
         elif self.kind == "buttons":
-            buttons = self._buttons()
-            enabled = [i for i in range(buttons.count()) if buttons.nth(i).is_enabled()]
-            buttons.nth(enabled[0] if enabled else buttons.count() - 1).click()
+            self._click.click()
         else:
-            select = self.output.locator(".widget-dropdown select:visible").first
-            count = select.locator("option").count()
-            self.option = (select.evaluate("s => s.selectedIndex") + 1) % count
-            select.select_option(index=self.option)
+            self.controls[0].select_option(index=self.option)
 
 
 def _one_change(driver: Driver) -> dict | None:
     """Apply one change; return the page's timings (ms since the input event) or None if no frame came."""
     output = driver.output
+    driver.prepare()
     output.evaluate(_RESET_JS)
     driver.change()
     if not output.evaluate(_WAIT_JS, FRAME_TIMEOUT_S * 1000):
@@ -164,21 +177,32 @@ def _one_change(driver: Driver) -> dict | None:
             "frames": len(timing["frames"])}
 
 
-def measure_page(page, scope, where: str, changes: int, menu_changes: int) -> list[dict]:
-    """Time every widget output with a figure in ``scope``; the widgets take turns."""
-    outputs = labdriver.widget_outputs(scope)
-    rows = []
-    for index in range(outputs.count()):
-        output = outputs.nth(index)
-        if not output.locator("img.widget-image").count():
+def widgets_on_page(page, scope, widgets=None) -> list:
+    """``[(class name, output ElementHandle)]`` of the widget outputs with a figure in ``scope``.
+
+    ``widgets``: keep only these class names (all when empty).
+    """
+    found = []
+    for output in labdriver.widget_outputs(scope).element_handles():
+        if not output.query_selector("img.widget-image"):
             continue
+        name = labdriver.widget_name(output)
+        if not widgets or name in widgets:
+            found.append((name, output))
+    return found
+
+
+def measure_page(page, scope, where: str, changes: int, menu_changes: int, widgets=None) -> list[dict]:
+    """Time every widget output with a figure in ``scope`` (or only the ``widgets`` named); they take turns."""
+    rows = []
+    for name, output in widgets_on_page(page, scope, widgets):
+        output.scroll_into_view_if_needed()  # laid out and visible, so ":visible" finds its controls
         main = Driver.main(page, output)
         if main is None:
             continue
-        name = labdriver.widget_name(output)
         rows.append({"where": where, "widget": name, "output": output, "driver": main, "control": main.label(),
                      "times": [], "missed": 0, "n": changes})
-        if main.kind != "drop-down" and output.locator(".widget-dropdown select:visible").count():
+        if main.kind != "drop-down" and output.query_selector(_SELECT):
             menu = Driver(page, output, "drop-down")
             rows.append({"where": where, "widget": name, "output": output, "driver": menu, "control": menu.label(),
                          "times": [], "missed": 0, "n": menu_changes})
@@ -200,29 +224,42 @@ def measure_page(page, scope, where: str, changes: int, menu_changes: int) -> li
                 row["times"].append(timing)
     for row in rows:
         row["png_kb"] = row["output"].evaluate(_PNG_BYTES_JS) / 1024
-        row["png_px"] = row["output"].locator("img.widget-image").evaluate("i => [i.naturalWidth, i.naturalHeight]")
+        row["png_px"] = row["output"].query_selector("img.widget-image").evaluate(
+            "i => [i.naturalWidth, i.naturalHeight]")
         del row["output"], row["driver"]
     return rows
 
 
 # ----------------------------------------------------------------- the two places
-def _lab_rows(browser, changes, menu_changes, work: Path) -> list[dict]:
+def _chapters(chapters=None) -> list[str]:
+    """The chapter ids with a solution notebook, or only those named in ``chapters``."""
+    found = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
+    unknown = set(chapters or ()) - set(found)
+    if unknown:
+        raise ValueError(f"unknown chapters {sorted(unknown)}; known: {found}")
+    return [c for c in found if not chapters or c in chapters]
+
+
+def _lab_rows(browser, changes, menu_changes, work: Path, chapters=None, widgets=None) -> list[dict]:
     home = work / "home"
     home.mkdir()
     root = labdriver.copy_chapters(ROOT, work / "root", folders=("solutions",))
-    server = labdriver.jupyter_lab(root, home, work / "jupyterlab.log")
+    # The students' JupyterLab: its default windowing ("contentVisibility"), not the browser tests' "none"
+    # (which attaches and paints every cell: 1.3-1.9x the decode and paint time per change, BROWSER_PHASES.md).
+    settings = {k: v for k, v in labdriver.LAB_SETTINGS.items() if k != "@jupyterlab/notebook-extension:tracker"}
+    server = labdriver.jupyter_lab(root, home, work / "jupyterlab.log", settings=settings)
     labdriver.atexit_stop(server)
     rows = []
     try:
         server.wait_ready()
-        for path in sorted(p.relative_to(root).as_posix() for p in (root / "solutions").glob("*/*.ipynb")
-                           if p.stem == p.parent.name):
+        for path in (f"solutions/{chapter}/{chapter}.ipynb" for chapter in _chapters(chapters)):
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             try:
                 lab = labdriver.Notebook(page, server.url, path)
                 lab.run_all()
                 lab.wait_widgets_rendered()
-                rows += measure_page(page, lab.panel, f"JupyterLab `{Path(path).stem}`", changes, menu_changes)
+                rows += measure_page(page, lab.panel, f"JupyterLab `{Path(path).stem}`", changes, menu_changes,
+                                     widgets)
             finally:
                 page.close()
     finally:
@@ -230,10 +267,9 @@ def _lab_rows(browser, changes, menu_changes, work: Path) -> list[dict]:
     return rows
 
 
-def _lecture_rows(browser, changes, menu_changes, work: Path) -> list[dict]:
+def _lecture_rows(browser, changes, menu_changes, work: Path, chapters=None, widgets=None) -> list[dict]:
     rows = []
-    chapters = sorted(p.parent.name for p in (ROOT / "solutions").glob("*/*.ipynb") if p.stem == p.parent.name)
-    for chapter in chapters:
+    for chapter in _chapters(chapters):
         argv = [sys.executable, "-m", "autograder.cli", "present", chapter]
         server = labdriver.Server(argv, {**os.environ, "PYTHONUNBUFFERED": "1"}, work / f"present-{chapter}.log",
                                   ready_path="/voila/static/voila.js", cwd=ROOT)
@@ -246,7 +282,7 @@ def _lecture_rows(browser, changes, menu_changes, work: Path) -> list[dict]:
                 page.goto(server.url + "/")
                 body = page.locator("body")
                 labdriver.wait_widgets_rendered(body, f"lecture view of {chapter}", timeout_s=120)
-                rows += measure_page(page, body, f"lecture view `{chapter}`", changes, menu_changes)
+                rows += measure_page(page, body, f"lecture view `{chapter}`", changes, menu_changes, widgets)
             finally:
                 page.close()
         finally:
@@ -254,7 +290,14 @@ def _lecture_rows(browser, changes, menu_changes, work: Path) -> list[dict]:
     return rows
 
 
-def run(quick: bool = False) -> Section:
+def run(quick: bool = False, chapters=None, widgets=None, n_changes: int | None = None,
+        places=("lab", "lecture")) -> Section:
+    """Measure every widget of every chapter on both front ends, or a subset.
+
+    ``chapters``: chapter ids; ``widgets``: class names; ``changes``: per widget and control
+    (``n_changes``; drop-downs that are not the main control get a third of it); ``places``: "lab", "lecture".
+    A subset is for trying a change on a loaded machine, both front ends in the same run.
+    """
     section = Section("browser", "4b. Widget response in the browser: control change → new pixels")
     reason = labdriver.chromium_missing_reason()
     if reason:
@@ -265,21 +308,27 @@ def run(quick: bool = False) -> Section:
     from playwright.sync_api import sync_playwright
 
     changes, menu_changes = (5, 3) if quick else (CHANGES, MENU_CHANGES)
+    if n_changes:
+        changes, menu_changes = n_changes, max(1, n_changes // 3)
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="nncourse-bench-browser-") as tmp, sync_playwright() as playwright:
         browser = labdriver.launch_chromium(playwright)
         try:
             (Path(tmp) / "lab").mkdir()
             (Path(tmp) / "lecture").mkdir()
-            rows = _lab_rows(browser, changes, menu_changes, Path(tmp) / "lab")
-            rows += _lecture_rows(browser, changes, menu_changes, Path(tmp) / "lecture")
+            rows = []
+            if "lab" in places:
+                rows += _lab_rows(browser, changes, menu_changes, Path(tmp) / "lab", chapters, widgets)
+            if "lecture" in places:
+                rows += _lecture_rows(browser, changes, menu_changes, Path(tmp) / "lecture", chapters, widgets)
         finally:
             browser.close()
     load_after = os.getloadavg()[0]
-    return report(section, rows, quick, (load_before, load_after))
+    subset = bool(chapters or widgets or n_changes or set(places) != {"lab", "lecture"})
+    return report(section, rows, quick, (load_before, load_after), subset)
 
 
-def report(section: Section, rows: list[dict], quick: bool, load) -> Section:
+def report(section: Section, rows: list[dict], quick: bool, load, subset: bool = False) -> Section:
     table, targets, chart = [], [], {}
     for row in rows:
         paint = [t["paint"] for t in row["times"]]
@@ -299,15 +348,18 @@ def report(section: Section, rows: list[dict], quick: bool, load) -> Section:
         chart[f"{row['widget']} ({'lab' if row['where'].startswith('JupyterLab') else 'lecture'}, "
               f"{row['control'].split()[0]})"] = (med, p95)
     section.body = "\n".join([
-        f"{'QUICK SMOKE RUN, not a measurement. ' if quick else ''}"
+        (f"{'QUICK SMOKE RUN, not a measurement. ' if quick else ''}"
+        f"{'A SUBSET of the widgets (chosen with options), not the full measurement. ' if subset else ''}"
         "Milliseconds from the input event (a key press on a slider handle, a drop-down choice, a button click) "
         "to the first animation frame after the new PNG has loaded, measured inside the page (event timestamp, "
         "a MutationObserver on the image's `src`, its `load` event, `requestAnimationFrame`) in headless "
         "Chromium at 1280×800 (JupyterLab, solution notebooks) and 1280×720 (lecture view, `nncourse present`). "
-        "One change at a time; the widgets of a page take turns. \"→ src\" is the part until the new PNG reached "
+        "One change at a time; the widgets of a page take turns; controls are found before the timed part "
+        "(no page queries while a change is in flight) and JupyterLab runs with its default windowing, as "
+        "students get it (benchmarks/BROWSER_PHASES.md: where JupyterLab's extra time went). \"→ src\" is the part until the new PNG reached "
         "the `<img>` (websocket both ways, kernel compute, draw and PNG encode), \"decode\" from there to its "
         f"`load` event. Load average (1 min) {load[0]:.2f} at the start, {load[1]:.2f} at the end "
-        "(2 cores: above ~1 other work was competing for them).",
+        "(2 cores: above ~1 other work was competing for them)."),
         "",
         md_table(["page", "widget", "control", "median ms", "p95 ms", "→ src ms", "decode ms", "frames",
                   "PNG kB", "PNG px"], table),
@@ -318,9 +370,23 @@ def report(section: Section, rows: list[dict], quick: bool, load) -> Section:
 
 
 def main(argv=None):
+    """``python -m benchmarks.bench_browser [--quick] [--chapters 01_perceptron] [--widgets A B] [--changes N]``."""
+    import argparse
+
     from benchmarks._common import cli
 
-    return cli(run, "Browser widget response: control change to new pixels in Chromium", argv)
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--chapters", nargs="+", help="only these chapter ids")
+    parser.add_argument("--widgets", nargs="+", help="only these widget classes")
+    parser.add_argument("--changes", type=int, help="changes per widget and control")
+    parser.add_argument("--places", nargs="+", default=["lab", "lecture"], choices=["lab", "lecture"])
+    subset, rest = parser.parse_known_args(argv)
+
+    def run_subset(quick=False):
+        return run(quick, subset.chapters, subset.widgets, subset.changes, tuple(subset.places))
+
+    return cli(run_subset, "Browser widget response: control change to new pixels in Chromium "
+               "(options --chapters, --widgets, --changes, --places pick a subset)", rest)
 
 
 if __name__ == "__main__":

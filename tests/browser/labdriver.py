@@ -198,10 +198,10 @@ def atexit_stop(server: Server) -> None:
     atexit.register(server.stop)
 
 
-def jupyter_lab(root: Path, home: Path, log: Path) -> Server:
-    """Start ``jupyter lab`` serving ``root``, all per-user state under ``home``."""
+def jupyter_lab(root: Path, home: Path, log: Path, settings: dict | None = None) -> Server:
+    """Start ``jupyter lab`` serving ``root``, all per-user state under ``home``; ``settings``: instead of LAB_SETTINGS."""
     env = throwaway_jupyter_env(home)
-    write_lab_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]), LAB_SETTINGS)
+    write_lab_settings(Path(env["JUPYTERLAB_SETTINGS_DIR"]), LAB_SETTINGS if settings is None else settings)
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
             "--ServerApp.token=", "--ServerApp.password=", "--ServerApp.ip=127.0.0.1",
             "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}"]
