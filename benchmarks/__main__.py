@@ -7,6 +7,7 @@
     python -m benchmarks --only widgets browser   # widget response, kernel side and in Chromium
     python -m benchmarks --only present   # lecture view: page ready, preheated vs cold
     python -m benchmarks --only race      # the optimizer race's frames per second in the lecture view
+    python -m benchmarks --only live      # every live-training widget (05-07): frames painted per second, both front ends
     python -m benchmarks --only playground   # the playground: frames painted, training steps, control latency
     python -m benchmarks --only hub       # the course's JupyterHub, 20 students at once (root, ~10 min; opt-in)
     python -m benchmarks --full-grid     # training: all 16 configurations instead of the compact grid
@@ -30,9 +31,20 @@ if __package__ in (None, ""):  # run as a file: python benchmarks/__main__.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
-from benchmarks import (bench_blas, bench_browser, bench_grading, bench_overhead, bench_present, bench_training,
-                        bench_widgets)
-from benchmarks import bench_hub, bench_playground, bench_race, results
+from benchmarks import (
+    bench_blas,
+    bench_browser,
+    bench_grading,
+    bench_hub,
+    bench_live,
+    bench_overhead,
+    bench_playground,
+    bench_present,
+    bench_race,
+    bench_training,
+    bench_widgets,
+    results,
+)
 from benchmarks._common import HERE, Section, machine_info, md_table, optional, versions
 
 BENCHMARKS = {
@@ -43,6 +55,7 @@ BENCHMARKS = {
     "browser": bench_browser,
     "present": bench_present,
     "race": bench_race,
+    "live": bench_live,
     "playground": bench_playground,
     "grading": bench_grading,
     "hub": bench_hub,
