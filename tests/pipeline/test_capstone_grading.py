@@ -1,6 +1,6 @@
 """Is chapter 08's capstone graded by the real pipeline as docs/capstone.md says?
 
-ONE grading run (real nbgrader, bubblewrap sandbox) of the capstone samples
+ONE grading run of the real chapter 08_tuning (real nbgrader, bubblewrap sandbox) of the capstone samples
 (autograder/pipeline/samples.py) plus a submission whose ``train`` opens the
 bundled digits file itself:
 
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
-import subprocess
 
 import nbformat
 import numpy as np
@@ -27,7 +25,6 @@ import pytest
 from autograder.checking import capstone as contract
 from autograder.pipeline.course import SECRET_ENV, copy_course
 from autograder.pipeline.grade import grade
-from autograder.pipeline.release import release
 from autograder.pipeline.report import write_reports, written_answers
 from autograder.pipeline.samples import CAPSTONES, answer_sources, fill, write_samples
 from autograder.sandbox import isolation_available
@@ -47,51 +44,10 @@ OPENER = CAPSTONES["capstone_zero"].replace("    return model", """\
     return model""")
 
 
-def _cell(source, grade_id, cell_type="code", **meta):
-    make = nbformat.v4.new_code_cell if cell_type == "code" else nbformat.v4.new_markdown_cell
-    cell = make(source)
-    cell.metadata["nbgrader"] = {"grade_id": grade_id, "grade": False, "solution": False, "locked": True,
-                                 "schema_version": 3, "task": False, **meta}
-    return cell
-
-
-def _temporary_chapter(root):
-    """A tiny chapter 08 with the capstone's cells, as the real notebook has them (until 08_tuning lands)."""
-    reference = CAPSTONES["capstone_zero"].replace("    return model", """\
-    ### BEGIN SOLUTION
-    model.layers[0].adapt(X)
-    fit(model, "softmax_cross_entropy", Adam(lr=1e-3), X, y, epochs=60, batch_size=32, rng=rng, progress=False)
-    return model
-    ### END SOLUTION""").replace("Dense(64, 32, rng=rng), Activation(\"relu\"), Dense(32, 10, rng=rng)",
-                               "Dense(64, 128, rng=rng), Activation(\"relu\"), Dense(128, 10, rng=rng)")
-    reference = "from nnlib.optimizers import Adam\n" + reference
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        _cell("# Chapter 08 (capstone only)", f"{CH}-md_title", "markdown"),
-        _cell("import numpy as np\n\nfrom autograder import capstone_preview, check", f"{CH}-setup"),
-        _cell(reference, f"{CH}-capstone_model", solution=True, locked=False),
-        _cell("capstone_preview(build_model, train)", GRADE_ID, grade=True, points=10),  # tagged below
-        _cell("### BEGIN SOLUTION\nI searched nothing.\n### END SOLUTION", f"{CH}-capstone_report", "markdown",
-              grade=True, solution=True, locked=False, points=3),
-    ]
-    nb.cells[3].metadata["tags"] = ["raises-exception"]  # a test cell fails on the stub, as every chapter's
-    folder = root / "solutions" / CH
-    folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, folder / f"{CH}.ipynb")
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, repo_course):
     tmp = tmp_path_factory.mktemp("capstone")
-    course = copy_course(repo_course, tmp / "course")
-    tracked = subprocess.run(["git", "ls-files", f"solutions/{CH}"], cwd=repo_course.root, capture_output=True, check=False,
-                             text=True).stdout.strip()
-    if not tracked:
-        shutil.rmtree(course.solutions / CH, ignore_errors=True)
-        shutil.rmtree(course.release / CH, ignore_errors=True)
-        _temporary_chapter(course.root)
-    release(course, [CH])
+    course = copy_course(repo_course, tmp / "course")  # course/08_tuning is released and in sync (CI checks)
     (course.grading).mkdir(parents=True, exist_ok=True)
     (course.grading / "case_secret").write_text(SECRET + "\n")
     samples = write_samples(course, CH, tmp / "samples")
