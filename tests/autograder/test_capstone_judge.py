@@ -158,6 +158,17 @@ def test_the_audit_records_files_outside_the_allowed_folders_only_while_active(t
     assert audit.started == ["os.system"]
 
 
+def test_a_course_cloned_under_an_allowed_folder_still_guards_its_data(tmp_path):
+    """A clone in /tmp (allowed: the sandbox's scratch) must not make its own digits file readable."""
+    repo = tmp_path / "clone" / "nnlib"
+    audit = Audit([str(tmp_path) + os.sep], [str(repo) + os.sep])
+    audit.active = True
+    for path in (repo / "layers.py", repo / "__pycache__" / "layers.cpython-311.pyc", tmp_path / "scratch.npy",
+                 repo / "data_files" / "digits.csv.gz"):
+        audit.hook("open", (str(path), "r", 0))
+    assert audit.opened == [str(repo / "data_files" / "digits.csv.gz")]
+
+
 # ------------------------------------------------------------------ for real, in the sandbox
 
 
