@@ -151,10 +151,9 @@ def _write(encode, real_stdout: int, result: dict) -> None:
     except BaseException as error:  # noqa: BLE001 - everything above was checked; the last line of defence
         text = encode.dumps({"broken": f"the capstone run's result could not be written: "
                                        f"{type(error).__name__}: {str(error)[:200]}"})
-    data = (RESULT_TAG + text + "\n").encode()
-    while data:
-        data = data[os.write(real_stdout, data):]
-    os._exit(0)
+    from autograder.sandbox.recheck import write_result_and_exit
+
+    write_result_and_exit(real_stdout, text, RESULT_TAG)
 
 
 if __name__ == "__main__":

@@ -251,7 +251,12 @@ def run(plan: dict) -> None:
     except BaseException as error:  # every output was checked above; this is the last line of defence
         text = encode.dumps({"cell_errors": [None] * len(cell_errors), "tampered": [], "exercises": {},
                              "broken": f"the re-check's result could not be written: {_error_text(error)}"})
-    data = (RESULT_TAG + text + "\n").encode()
+    write_result_and_exit(real_stdout, text)
+
+
+def write_result_and_exit(real_stdout: int, text: str, tag: str = RESULT_TAG) -> None:
+    """Write the one result line (``tag`` + JSON) to the real stdout, whole, and end the process at once."""
+    data = (tag + text + "\n").encode()
     while data:
         data = data[os.write(real_stdout, data):]
     os._exit(0)
