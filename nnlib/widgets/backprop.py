@@ -150,6 +150,9 @@ class BackpropAnimation(DiagramWidget):
         return [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
 
     # -- drawing -------------------------------------------------------
+    def frame_key(self):
+        return self._state()  # the stage and the inputs: the picture follows from them
+
     def update(self) -> None:
         with self._lock:
             state = self._state()

@@ -217,6 +217,10 @@ class GraphStepper(DiagramWidget):
         self.step = 0
         self.update()
 
+    def frame_key(self):
+        c = self.controls  # the graph, its inputs and how far the walk went: the picture follows from them
+        return (c["expression"].value, float(c["x"].value), float(c["y"].value), float(c["z"].value), self.step)
+
     def _wire(self) -> None:
         # a new expression brings its own inputs; any edit starts the walk again
         unknown = self.hidden_controls - set(self.controls)

@@ -167,3 +167,27 @@ def test_status_text_has_no_unknown_placeholder():
         w.forward_step()
         w.backward_step()
         assert not re.search(r"None|nan", w.message)
+
+
+# ------------------------------------------------------------------ kept frames (DiagramWidget.frame_key)
+
+def test_diagrams_show_a_kept_frame_equal_to_a_fresh_draw():
+    """Coming back to a stage or a step shows the PNG kept from the first visit: is it what a fresh widget draws?"""
+    animation = BackpropAnimation()
+    for stage in (3, 4, 3):  # stage 3 again: its kept PNG
+        animation.controls["stage"].value = stage
+    assert len(animation._frames) == 3  # stages 0, 3, 4
+    assert png(animation) == png(BackpropAnimation(stage=3))
+    assert "0.6271" in "\n".join(animation.shown_text())  # the artists are rebuilt too: a(h1) shown from stage 2
+    animation.controls["x1"].value = 1.0  # another input: another picture, not the kept one
+    assert png(animation) != png(BackpropAnimation(stage=3)) and len(animation._frames) == 4
+
+    stepper = GraphStepper()
+    stepper.forward_step()
+    once = png(stepper)
+    stepper.reset()
+    stepper.forward_step()  # step 1 again: kept
+    assert png(stepper) == once and len(stepper._frames) == 2
+    stepper.controls["x"].value = 1.0  # an edit restarts the walk with new numbers: a new frame
+    stepper.forward_step()
+    assert png(stepper) != once and len(stepper._frames) == 4
