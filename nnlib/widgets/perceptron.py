@@ -28,6 +28,7 @@ import numpy as np
 
 from nnlib.data import logic_gate
 from nnlib.perceptron import Perceptron, predict
+from nnlib.widgets._axes_background import RedrawnAxes
 from nnlib.widgets._base import show
 from nnlib.widgets._blit import BlittedWidget
 from nnlib.widgets._layout import fit_control
@@ -220,7 +221,7 @@ class DecisionLineExplorer(BlittedWidget):
                              f" &nbsp;·&nbsp; targets t = {_bits(t)} &nbsp;·&nbsp; <b>{verdict}</b>")
 
 
-class TrainingPlayer(BlittedWidget):
+class TrainingPlayer(RedrawnAxes):
     """Step or play through the perceptron rule on a truth table, one sample at a time.
 
     Frame ``k`` (the slider "t") shows the weights after the first ``k``
@@ -342,6 +343,9 @@ class TrainingPlayer(BlittedWidget):
 
     def background_key(self):
         return self.controls["gate"].value  # the bar chart's limits and ticks follow the truth table's run
+
+    def changing_axes(self) -> list:
+        return [self.ax_err]  # a new truth table changes the bar chart, not the panel of points and its legend
 
     # -- drawing ------------------------------------------------------------------------
     def build(self) -> None:

@@ -13,7 +13,7 @@ from nnlib.widgets.gradcheck import GradcheckPanel
 from nnlib.widgets.perceptron import TrainingPlayer
 from nnlib.widgets.xor import XorSpaceWarp
 
-from widget_support import pixels, png
+from widget_support import full_redraw, pixels, png
 
 CASES = [
     (TrainingPlayer, "gate", ["xor", "or", "and"], {"t": 5}),
@@ -47,3 +47,13 @@ def test_only_the_last_few_backgrounds_are_kept():
             widget.controls["w11"].value = w
             widget.controls["c1"].value = float(c1)
     assert len(widget._kept) <= widget.KEPT_BACKGROUNDS
+
+
+def test_a_background_composed_over_the_base_equals_a_full_draw():
+    """A new truth table redraws only the bar chart over the kept base (RedrawnAxes): same pixels as a full draw?"""
+    widget = TrainingPlayer()
+    for gate, t in (("or", 3), ("xor", 9)):  # xor: 20 epochs, other ticks and limits than and/or
+        widget.controls["gate"].value = gate
+        widget.controls["t"].value = t
+        assert widget._base is not None, "the new background was not composed over the base"
+        assert np.array_equal(pixels(png(widget)), full_redraw(widget)), gate
