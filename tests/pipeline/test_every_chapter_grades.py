@@ -12,9 +12,10 @@ from autograder.pipeline.samples import write_samples
 pytestmark = pytest.mark.slow
 
 
-# 01 is graded in test_grading.py, 08 in test_08_grading.py (full and stub in one run with its partial and traps)
-@pytest.mark.parametrize("chapter", ["02_mlp_xor", "03_backprop", "04_losses", "05_optimizers",
-                                     "06_initialization", "07_regularization"])
+# 01 is graded in test_grading.py; 05 and 08 in test_optimizers_grading.py and test_08_grading.py (full and stub
+# in one run with their partial and traps)
+@pytest.mark.parametrize("chapter", ["02_mlp_xor", "03_backprop", "04_losses", "06_initialization",
+                                     "07_regularization"])
 def test_full_gets_full_marks_and_stub_gets_zero(chapter, repo_course, tmp_path):
     """Is a chapter's full solution worth every autograded point, and its stub nothing?"""
     course = copy_course(repo_course, tmp_path / "course")
