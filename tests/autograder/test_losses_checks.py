@@ -164,6 +164,22 @@ def test_is_a_stability_failure_reported_as_a_warning_with_the_case():
     assert "log-sum-exp" in report and "at most half its points" in report
 
 
+def test_is_a_right_value_that_warns_at_1e4_a_failure():
+    """"Stable at |z| = 1e4 with no warning": does a BCE from logits that computes both branches of np.where,
+    right to the last digit but overflowing in the branch it discards, fail the essential case on the warning?"""
+    def both_branches(z, y):
+        return float(np.mean(np.where(z >= 0, z - z * y + np.log1p(np.exp(-z)), -z * y + np.log1p(np.exp(z)))))
+
+    z, y = np.array([1e4, -1e4, 1e4, -1e4]), np.array([0.0, 1.0, 1.0, 0.0])
+    with np.errstate(over="ignore"):
+        assert both_branches(z, y) == 5000.0  # the value is right
+    result = run_check("losses.bce_with_logits", both_branches, hidden=True)
+    report = result.report()
+    assert "NumPy warned: overflow encountered in exp" in report and "edge: |z| = 1e4" in report
+    assert "expected: 5000.0" in report and "received: 5000.0" in report
+    assert result.essential_failed and result.score(2) <= 1.0
+
+
 # ------------------------------------------------------------------ the gradient items
 @pytest.mark.parametrize("name", ["losses.mse_grad", "losses.huber_grad", "losses.softmax_cross_entropy_grad"])
 def test_does_the_gradient_item_pass_the_reference_and_catch_a_scaled_gradient(name):
@@ -171,7 +187,7 @@ def test_does_the_gradient_item_pass_the_reference_and_catch_a_scaled_gradient(n
     spec = get_spec(name)
     items = spec.gradient(spec.reference)
     assert items and all(error < 1e-8 for _, error in items)
-    off = lambda *args, **kwargs: 1.1 * spec.reference(*args, **kwargs)  # noqa: E731
+    off = lambda *args, **kwargs: 1.1 * spec.reference(*args, **kwargs)
     assert all(error > spec.grad_rtol for _, error in spec.gradient(off))
     result = run_check(dataclasses.replace(spec, blocked=()), off)  # the reference itself may run here
     assert any(f.kind == "gradient" and f.case.startswith("gradient check of") for f in result.failures)
