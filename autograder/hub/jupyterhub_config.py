@@ -80,7 +80,8 @@ def _authentication(c, s: HubSettings) -> None:
         c.Authenticator.allow_all = True
         c.Authenticator.manage_groups = True
         c.Authenticator.enable_auth_state = False  # the groups are all we keep from the launch
-        c.Authenticator.post_auth_hook = lti.post_auth_hook(s.course)
+        # A launch never gets the grader's account, one the hub did not make, or another LMS user's.
+        c.Authenticator.post_auth_hook = lti.post_auth_hook(s.course, s.grader, s.hub_dir / "lti_users.json")
     else:
         c.JupyterHub.authenticator_class = "pam"
         c.PAMAuthenticator.open_sessions = False  # no login session bookkeeping for a web login

@@ -24,7 +24,9 @@ pytestmark = [pytest.mark.hub, pytest.mark.slow, pytest.mark.browser]
 
 CLIENT_ID = "nncourse-test-client"
 PEOPLE = {"ada": ("lti-ada@school.example", "Learner"), "prof": ("lti-prof@school.example", "Instructor"),
-          "mallory": ("lti-mallory@school.example", "Instructor")}  # her tokens are signed with an unpublished key
+          "mallory": ("lti-mallory@school.example", "Instructor"),  # her tokens are signed with an unpublished key
+          # Addresses that clean to a login that is not theirs: the grader's, and ada's (another LMS user).
+          "eve": ("grader@nnhublti", "Learner"), "ada2": ("lti.ada@school.example", "Learner")}
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +113,31 @@ def test_a_token_with_a_forged_signature_is_refused(lti_hub, person):
     assert "/user/" not in page.url
     with pytest.raises(KeyError):
         pwd.getpwnam("lti-mallory-school-example")
+
+
+@pytest.mark.parametrize("hint, login, reason", [
+    ("eve", "grader-nnhublti", "grader-nnhublti is the course's grader account"),
+    ("ada2", "lti-ada-school-example", "the login lti-ada-school-example already belongs to another user of the LMS"),
+])
+def test_a_launch_never_takes_an_account_that_is_not_theirs(lti_hub, person, hint, login, reason):
+    """Is a validly signed launch whose address cleans to the grader's login, or to ada's, refused (403, why)?"""
+    if hint == "ada2" and not _exists(login):
+        _launch(person(), lti_hub, "ada")  # ada launches first (as in file order): the login is hers
+    page = person()
+    responses = []
+    page.on("response", lambda r: responses.append((r.url, r.status)))
+    params = {"iss": lti_hub.lms, "login_hint": hint, "target_link_uri": f"{lti_hub.url}/hub",
+              "client_id": CLIENT_ID}
+    page.goto(f"{lti_hub.url}/hub/lti13/oauth_login?{urlencode(params)}")
+    page.wait_for_load_state("networkidle")
+    assert [status for url, status in responses if "/hub/lti13/oauth_callback" in url] == [403], responses
+    assert reason in page.locator("body").inner_text()
+    assert "/user/" not in page.url and not any(f"/user/{login}/" in url for url, _ in responses)
+
+
+def _exists(login: str) -> bool:
+    try:
+        pwd.getpwnam(login)
+        return True
+    except KeyError:
+        return False

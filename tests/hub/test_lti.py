@@ -46,3 +46,41 @@ def test_groups_and_hook():
     hook = post_auth_hook("c101")
     model = hook(None, None, {"name": "Bob@Uni.Example", "auth_state": {ROLES_CLAIM: [LIS + "membership#Learner"]}})
     assert model["name"] == "bob-uni-example" and model["groups"] == ["nbgrader-c101"]
+
+
+def _launch(hook, name: str, sub: str | None, iss: str = "https://lms.example"):
+    return hook(None, None, {"name": name, "auth_state": {"iss": iss, "sub": sub,
+                                                          ROLES_CLAIM: [LIS + "membership#Learner"]}})
+
+
+def test_a_launch_never_becomes_the_grader_or_an_account_the_hub_did_not_make(tmp_path):
+    """Is an address that cleans to the grader's login (its server reads the solutions) or to root refused, 403?"""
+    from tornado.web import HTTPError
+
+    bindings = tmp_path / "lti_users.json"
+    hook = post_auth_hook("c101", "grader-c101", bindings)
+    for name, why in (("Grader@C101", "grader-c101 is the course's grader account"),
+                      ("root", "an account named root exists on this machine that this hub did not make for c101")):
+        with pytest.raises(HTTPError) as info:
+            _launch(hook, name, sub="eve")
+        assert info.value.status_code == 403 and why in info.value.log_message % info.value.args
+    assert not bindings.exists()  # nothing bound to a refused launch
+
+
+def test_two_lms_users_never_share_a_login(tmp_path):
+    """Do ada.lovelace@ and ada-lovelace@ (one login) stay apart: the first keeps it, the second is refused?"""
+    import stat
+
+    from tornado.web import HTTPError
+
+    bindings = tmp_path / "lti_users.json"
+    hook = post_auth_hook("c101", "grader-c101", bindings)
+    assert _launch(hook, "ada.lovelace@uni.example", sub="lms-user-1")["name"] == "ada-lovelace-uni-example"
+    with pytest.raises(HTTPError) as info:
+        _launch(hook, "ada-lovelace@uni.example", sub="lms-user-2")
+    assert "the login ada-lovelace-uni-example already belongs to another user of the LMS" in (
+        info.value.log_message % info.value.args)
+    with pytest.raises(HTTPError):  # the same sub from another platform is someone else too
+        _launch(hook, "ada.lovelace@uni.example", sub="lms-user-1", iss="https://other.example")
+    assert _launch(hook, "ada.lovelace@uni.example", sub="lms-user-1")["name"] == "ada-lovelace-uni-example"
+    assert stat.S_IMODE(bindings.stat().st_mode) == 0o600
