@@ -11,6 +11,7 @@ import argparse
 import sys
 
 DEFAULT_PREFIX = "/srv/nncourse"
+DEFAULT_COURSE = "nncourse"
 
 
 def add_parser(sub) -> None:
@@ -49,7 +50,8 @@ def add_parser(sub) -> None:
 
 
 def _common(a) -> None:
-    a.add_argument("--course", default="nncourse", help="course id (default nncourse): groups, service, exchange")
+    a.add_argument("--course", default=None, help=f"course id (default: the course the prefix's hub was set up "
+                                                  f"for, else {DEFAULT_COURSE}): groups, service, exchange")
     a.add_argument("--prefix", default=DEFAULT_PREFIX, help=f"where the hub lives (default {DEFAULT_PREFIX})")
     a.add_argument("--env", default="", help="the hub's Python environment (default PREFIX/env)")
 
@@ -63,11 +65,21 @@ _LTI = {"lti_issuer": "issuer", "lti_client_id": "client_id", "lti_authorize_url
 
 
 def _settings(args):
-    """The hub's settings: what it was set up with before (if anything), changed by the options given."""
-    from autograder.hub.settings import HubSettings
+    """The hub's settings: what it was set up with before (if anything), changed by the options given.
 
-    fresh = HubSettings(course=args.course, prefix=args.prefix, env_dir=args.env)
+    One prefix holds one hub of one course: a ``--course`` other than the
+    one the prefix's hub was set up for is refused, never applied to that
+    hub (its roster replaced, or its accounts removed, under another name).
+    """
+    from autograder.hub.settings import HubSettings
+    from autograder.hub.setup import HubError
+
+    fresh = HubSettings(course=args.course or DEFAULT_COURSE, prefix=args.prefix, env_dir=args.env)
     settings = HubSettings.load(fresh.path) if fresh.path.exists() else fresh
+    if args.course and args.course != settings.course:
+        raise HubError(f"{settings.path} is the hub of the course {settings.course!r}, not {args.course!r}; "
+                       f"expected --course {settings.course} (or none) for it, or another --prefix for "
+                       f"{args.course!r}: one prefix holds one course's hub")
     settings.env_dir = args.env or settings.env_dir
     if args.hub_action == "remove":
         return settings
@@ -110,7 +122,7 @@ def start_line(args) -> str:
     finds those settings (course, prefix, environment) has to be repeated.
     """
     parts = ["nncourse hub start"]
-    if args.course != "nncourse":
+    if args.course and args.course != DEFAULT_COURSE:
         parts.append(f"--course {args.course}")
     if args.prefix != DEFAULT_PREFIX:
         parts.append(f"--prefix {args.prefix}")

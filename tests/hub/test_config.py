@@ -1,6 +1,7 @@
 """Does the hub's configuration say what the README promises, for each kind of login?"""
 from __future__ import annotations
 
+import pytest
 from traitlets.config import Config
 
 from autograder.hub.jupyterhub_config import CONFIG_FILE, SERVER_SCOPES, configure
@@ -82,3 +83,24 @@ def test_setup_says_how_to_start_with_only_what_is_not_a_default():
     assert start_line(parser.parse_args(["hub", "setup", "--roster", "r.csv", "--port", "9000"])) == "nncourse hub start"
     args = parser.parse_args(["hub", "setup", "--course", "c101", "--prefix", "/opt/hub", "--env", "/var/env"])
     assert start_line(args) == "nncourse hub start --course c101 --prefix /opt/hub --env /var/env"
+
+
+def test_a_prefix_holds_one_course_and_another_course_id_is_refused(tmp_path, capsys):
+    """Is `--course c202` on the prefix of c101's hub refused, instead of giving c101 c202's roster or removing it?"""
+    import argparse
+
+    from autograder.cli import main
+    from autograder.hub.cli import _settings, add_parser
+    from autograder.hub.setup import HubError
+
+    HubSettings(course="c101", prefix=str(tmp_path), students=["ada"], instructors=["prof"]).save()
+    parser = argparse.ArgumentParser(prog="nncourse")
+    add_parser(parser.add_subparsers(dest="command"))
+    for action in ("setup", "start"):  # called directly: unfixed, main() would set up c101 anew as root
+        with pytest.raises(HubError, match="is the hub of the course 'c101', not 'c202'; expected --course c101"):
+            _settings(parser.parse_args(["hub", action, "--course", "c202", "--prefix", str(tmp_path)]))
+    assert main(["hub", "remove", "--course", "c202", "--prefix", str(tmp_path)]) == 2
+    assert "one prefix holds one course's hub" in capsys.readouterr().err
+    assert HubSettings.load(tmp_path / "hub" / "settings.json").students == ["ada"]  # untouched
+    for given in ([], ["--course", "c101"]):  # without --course, or with its own, it is that hub
+        assert _settings(parser.parse_args(["hub", "start", "--prefix", str(tmp_path), *given])).course == "c101"
