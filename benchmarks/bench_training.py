@@ -50,7 +50,7 @@ EPOCHS = 20
 SEED = 0
 LR = {"adam": 1e-3, "sgd": 0.05}
 BETAS, EPS = (0.9, 0.999), 1e-8
-TARGET = ("adam", 32, "float64", 1)  # the configuration the targets are stated for
+TARGET = ("adam", 32, "float64", 1)  # the configuration the targets are stated for
 # One factor at a time away from the target.
 COMPACT_GRID = [TARGET, ("sgd", 32, "float64", 1), ("adam", 128, "float64", 1), ("adam", 32, "float32", 1),
                 ("adam", 32, "float64", 2)]
@@ -385,7 +385,7 @@ def report(measured, available, missing, epochs, quick, full_grid) -> Section:
                   "max \\|loss − PyTorch\\|"], rows),
         "",
         "*NumPy loop*: the minimal hand-written loop (CS231n style: plain expressions, one update per parameter "
-        "array) — the issue's \"minimal hand-written NumPy loop\". *NumPy flat loop*: the same arithmetic tuned "
+        "array) — the target's \"minimal hand-written NumPy loop\". *NumPy flat loop*: the same arithmetic tuned "
         "by hand (one flat parameter buffer, in-place updates, preallocated scratch), shown as the real floor; "
         "it is not a target.",
     ]
