@@ -11,10 +11,11 @@ Points come in two kinds and are never added up in one "mean / max":
 for the instructor.  A written answer left blank is scored 0 by nbgrader;
 one that was written is "pending" until the instructor grades it.
 
-A submission's status is ``graded``, ``flagged: <reason>`` (the re-check
-scored it lower than its notebook did, or it was tampered with: the
-re-check's score counts), ``review: <reason>`` (the re-check reached no
-verdict: the instructor decides, its score counts nowhere until then) or
+A submission's status is ``graded``, ``flagged: <reason>`` (evidence was
+found: an edited test or setup cell, a patched checker, or two clean
+re-checks that scored it lower than its notebook did; the re-check's score
+counts), ``review: <reason>`` (the re-check reached no verdict: the
+instructor decides, its score counts nowhere until then) or
 ``failed: <reason>`` (not gradable, 0).
 
 :func:`write_reports` is what ``nncourse grade`` calls: it merges a grading
@@ -258,8 +259,9 @@ def _sections(results: list[StudentResult], chapter: str, sources: Mapping[str, 
     if flagged:
         sections.append(_Section(
             "Flagged for review",
-            "The re-check scored these lower than their notebooks did (its score counts), or the "
-            "notebook was tampered with:",
+            "The re-check found evidence in these notebooks (an edited or deleted test cell, a changed setup "
+            "cell, a rebound or patched checker), or, running cleanly twice, scored them lower than their own "
+            "run did; its score counts. Each line says what was found:",
             [(f"{r.student}: {r.status}", "") for r in flagged]))
     if failed:
         sections.append(_Section("Not gradable", "", [(f"{r.student}: {r.status}", "") for r in failed]))
@@ -306,8 +308,8 @@ def write_summary(results: list[StudentResult], chapter: str, folder: Path, *,
     body += [f"<p><strong>{esc(warning)}</strong></p>"] if unisolated else []
     body += ["<ul>" + "".join(f"<li>{_code_spans(line)}</li>" for line in point_lines) + "</ul>",
              "<img src='histogram.png' alt='score histogram'>",
-             "<table><tr><th>exercise</th><th>points</th><th>pass rate</th><th>mean</th>"
-             f"<th>most common hint</th></tr>{rows}</table>"]
+             ("<table><tr><th>exercise</th><th>points</th><th>pass rate</th><th>mean</th>"
+              f"<th>most common hint</th></tr>{rows}</table>")]
     for section in sections:
         body += [f"<h2>{esc(section.title)}</h2>"] + ([f"<p>{esc(section.text)}</p>"] if section.text else [])
         body.append("<ul>" + "".join(f"<li>{esc(text)}" + (f" — <code>{esc(code)}</code>" if code else "")

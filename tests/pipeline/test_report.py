@@ -131,3 +131,15 @@ def test_terminal_lines_stay_readable_for_a_big_class():
     assert "(13): s00, s01, s02, s03, s04, s05, s06, s07, …" in todo
     tam = next(line for line in table(class_, WRITTEN).splitlines() if line.startswith("tam"))
     assert tam.endswith("…") and len(tam) < 160
+
+
+def test_do_the_reports_state_what_was_found_without_calling_anyone_a_tamperer(results, tmp_path):
+    """Does the flagged section say what the re-check found, in neutral words, and never "tampered"?"""
+    out = write_reports(tmp_path, CH, results, "/subs/A", WRITTEN, graded_at="2026-11-01T09:00:00+01:00")
+    texts = [Path(p).read_text(encoding="utf-8") for key, p in out["paths"].items() if key != "histogram"]
+    texts.append(table(results, WRITTEN) + "\n".join(to_do(results, CH, {}, WRITTEN)))
+    assert not any("tamper" in text.lower() for text in texts)
+    md = next(t for t in texts if t.startswith(f"# {CH}: class summary"))
+    flagged = md.split("## Flagged for review")[1]
+    assert "evidence" in flagged and "edited or deleted test cell" in flagged
+    assert "dee: flagged: the notebook claimed 9 point(s) that the re-check gives as 0" in flagged
