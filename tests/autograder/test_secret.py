@@ -92,3 +92,32 @@ def test_does_the_reference_pass_under_any_secret(secret, monkeypatch):
         unblocked = dataclasses.replace(spec, blocked=())
         result = run_check(unblocked, lambda *a, _ref=spec.reference, **k: _ref(*a, **k), hidden=True)
         assert result.ok, result.report()
+
+
+def test_is_the_course_secret_made_once_under_grading_private_and_out_of_git(tmp_path, monkeypatch):
+    """`nncourse grade` makes grading/case_secret on first use (0600, hex), reuses it, and git ignores it."""
+    import os
+    import stat
+    import subprocess
+    from pathlib import Path
+
+    from autograder.pipeline.course import SECRET_ENV, Course
+    from autograder.pipeline.grade import _case_secret_in_environment
+
+    course = Course(tmp_path)
+    assert not (tmp_path / "grading").exists()
+    first = course.case_secret()
+    path = tmp_path / "grading" / "case_secret"
+    assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(first) == 32 and int(first, 16) >= 0
+    assert Course(tmp_path).case_secret() == first  # the same cases at every grading of the course
+    assert Course(tmp_path / "other").case_secret() != first  # another course, other cases
+
+    monkeypatch.setenv(SECRET_ENV, "old")
+    with _case_secret_in_environment(course):  # what the kernels, the re-check and the judge read while grading
+        assert os.environ[SECRET_ENV] == first and course_secret() == int(first, 16)
+    assert os.environ[SECRET_ENV] == "old"
+
+    repo = Path(__file__).resolve().parents[2]
+    ignored = subprocess.run(["git", "check-ignore", "-q", "grading/case_secret"], check=False, cwd=repo)
+    assert ignored.returncode == 0, "the course secret must never be committed"
