@@ -23,6 +23,21 @@ change at a time, waiting for the frame and a short pause before the next;
 the widgets of a page take turns.  Every widget with a drop-down that is not
 its main control also gets a drop-down row.
 
+A change after which no new image came is sorted out, not guessed at:
+
+- *control hidden*: the widget's own drop-down hid the slider (the loss
+  explorer has no target for softmax cross-entropy), so there was nothing to
+  press; the change is skipped, and counts neither way.  A drop-down row
+  puts its menu back on the first option after its last change (untimed),
+  so it cannot park the widget where its main control is hidden;
+- *same picture*: the kernel answered (the widget's status line changed)
+  but the new PNG equals the one shown, so ipywidgets sent no image: e.g.
+  patience 29 and 30 stop a 60-epoch curve at the same epoch, and the first
+  training step draws no line yet (a line needs two points).  Counted apart,
+  not as a frame and not as a miss;
+- *missed*: anything else (the value changed and nothing answered), which
+  keeps the row "not met".
+
 Run alone: ``python -m benchmarks.bench_browser [--quick]``.  Needs Debian's
 Chromium (``/usr/bin/chromium``) and the ``playwright`` package, like the
 browser tests; without them the section says so and measures nothing.
@@ -92,6 +107,12 @@ _WAIT_JS = """async (root, ms) => {
 }"""
 _READ_JS = "(root) => ({events: root.__timing.events, frames: root.__timing.frames})"
 _PNG_BYTES_JS = "async (root) => (await (await fetch(root.querySelector('img.widget-image').src)).blob()).size"
+# The widget's status line: the element after the figure (``_layout.arrange``: controls, image, status).
+_STATUS_JS = """(root) => {
+  let el = root.querySelector('img.widget-image');
+  while (el && el !== root && !el.nextElementSibling) el = el.parentElement;
+  return el && el !== root ? el.nextElementSibling : null;
+}"""
 
 
 # ----------------------------------------------------------------- driving one control
@@ -114,6 +135,8 @@ class Driver:
         self.option = None
         selector = {"slider": _SLIDER, "buttons": _BUTTONS, "drop-down": _SELECT}[kind]
         self.controls = output.query_selector_all(selector)  # found once (see above)
+        self.status = output.evaluate_handle(_STATUS_JS).as_element()  # None: the widget has no status line
+        self.first = self.controls[0].evaluate("s => s.selectedIndex") if kind == "drop-down" else None
 
     @staticmethod
     def main(page, output) -> Driver | None:
@@ -133,9 +156,14 @@ class Driver:
     def _slider_label(self) -> str:
         return self.output.query_selector(".widget-slider .widget-label").inner_text()
 
-    def prepare(self) -> None:
-        """Before the timed part: read the control's state and give it the focus (no page queries after)."""
+    def prepare(self) -> bool:
+        """Before the timed part: read the control's state and give it the focus (no page queries after).
+
+        False: the control is hidden now (the widget's own drop-down hid it), there is nothing to change.
+        """
         control = self.controls[0]
+        if not control.is_visible():
+            return False
         if self.kind == "slider":
             now, low, top = control.evaluate(
                 "h => ['aria-valuenow', 'aria-valuemin', 'aria-valuemax'].map(a => +h.getAttribute(a))")
@@ -150,6 +178,22 @@ class Driver:
         else:
             count, index = control.evaluate("s => [s.options.length, s.selectedIndex]")
             self.option = (index + 1) % count
+        return True
+
+    def back_to_first(self) -> None:
+        """Choose the drop-down's first option again and wait for its frame (untimed)."""
+        if self.controls[0].evaluate("s => s.selectedIndex") != self.first:
+            self.output.evaluate(_RESET_JS)
+            self.controls[0].select_option(index=self.first)
+            self.output.evaluate(_WAIT_JS, FRAME_TIMEOUT_S * 1000)
+            time.sleep(PAUSE_S)
+
+    def value(self) -> str:
+        """What the control shows (a slider's value; '' for buttons and drop-downs, which always change)."""
+        return self.controls[0].get_attribute("aria-valuenow") or "" if self.kind == "slider" else ""
+
+    def status_text(self) -> str:
+        return self.status.inner_text() if self.status else ""
 
     def change(self) -> None:
         if self.kind == "slider":
@@ -160,18 +204,24 @@ class Driver:
             self.controls[0].select_option(index=self.option)
 
 
-def _one_change(driver: Driver) -> dict | None:
-    """Apply one change; return the page's timings (ms since the input event) or None if no frame came."""
+def _one_change(driver: Driver) -> dict | str:
+    """Apply one change; return the page's timings (ms since the input event), or why no frame came:
+    "control hidden", "same picture" or "missed" (module docstring)."""
     output = driver.output
-    driver.prepare()
+    if not driver.prepare():
+        return "control hidden"
+    value, status = driver.value(), driver.status_text()  # before the timed part
     output.evaluate(_RESET_JS)
     driver.change()
     if not output.evaluate(_WAIT_JS, FRAME_TIMEOUT_S * 1000):
-        return None
+        time.sleep(PAUSE_S)  # a late status line
+        if driver.value() == value and driver.kind == "slider":
+            return "missed"  # the key changed nothing: a miss of the driver, kept visible as a miss
+        return "same picture" if driver.status_text() != status else "missed"
     time.sleep(PAUSE_S)  # let a second frame (if any) arrive, then take the last one
     timing = output.evaluate(_READ_JS)
     if not timing["events"]:
-        return None
+        return "missed"
     start, frame = timing["events"][0], timing["frames"][-1]
     return {"src": frame["src"] - start, "load": frame["load"] - start, "paint": frame["paint"] - start,
             "frames": len(timing["frames"])}
@@ -200,12 +250,13 @@ def measure_page(page, scope, where: str, changes: int, menu_changes: int, widge
         main = Driver.main(page, output)
         if main is None:
             continue
+        outcomes = {"missed": 0, "same picture": 0, "control hidden": 0}
         rows.append({"where": where, "widget": name, "output": output, "driver": main, "control": main.label(),
-                     "times": [], "missed": 0, "n": changes})
+                     "times": [], **outcomes, "n": changes})
         if main.kind != "drop-down" and output.query_selector(_SELECT):
             menu = Driver(page, output, "drop-down")
             rows.append({"where": where, "widget": name, "output": output, "driver": menu, "control": menu.label(),
-                         "times": [], "missed": 0, "n": menu_changes})
+                         "times": [], **outcomes, "n": menu_changes})
     for row in rows:
         row["output"].scroll_into_view_if_needed()
         row["output"].evaluate(_ARM_JS)
@@ -218,10 +269,12 @@ def measure_page(page, scope, where: str, changes: int, menu_changes: int, widge
             row["output"].scroll_into_view_if_needed()
             time.sleep(SCROLL_SETTLE_S)
             timing = _one_change(row["driver"])
-            if timing is None:
-                row["missed"] += 1
+            if isinstance(timing, str):
+                row[timing] += 1
             else:
                 row["times"].append(timing)
+            if round_ == row["n"] - 1 and row["driver"].first is not None and row["n"] < max(r["n"] for r in rows):
+                row["driver"].back_to_first()  # other rows go on: leave the widget as it was shown
     for row in rows:
         row["png_kb"] = row["output"].evaluate(_PNG_BYTES_JS) / 1024
         row["png_px"] = row["output"].query_selector("img.widget-image").evaluate(
@@ -332,19 +385,23 @@ def report(section: Section, rows: list[dict], quick: bool, load, subset: bool =
     table, targets, chart = [], [], {}
     for row in rows:
         paint = [t["paint"] for t in row["times"]]
+        # the changes that brought no new image, by cause (module docstring); only "missed" fails a row
+        no_image = ", ".join(f"{row[k]} {k}" for k in ("missed", "same picture", "control hidden") if row.get(k))
         if not paint:
-            table.append([row["where"], f"`{row['widget']}`", row["control"], "no frame", "", "", "", "", "", ""])
+            table.append([row["where"], f"`{row['widget']}`", row["control"], "no frame", "", "", "", "",
+                          no_image, "", ""])
             continue
         st = Stats([p / 1e3 for p in paint])
         med, p95 = st.median * 1e3, st.percentile(95) * 1e3
         src = statistics.median(t["src"] for t in row["times"])
         decode = statistics.median(t["load"] - t["src"] for t in row["times"])
         table.append([row["where"], f"`{row['widget']}`", row["control"], f"{med:.0f}", f"{p95:.0f}",
-                      f"{src:.0f}", f"{decode:.0f}", f"{len(paint)}/{row['n']}",
+                      f"{src:.0f}", f"{decode:.0f}", f"{len(paint)}/{row['n']}", no_image,
                       f"{row['png_kb']:.0f}", "×".join(map(str, row["png_px"]))])
+        missed = f", {row['missed']} missed" if row.get("missed") else ""
         targets.append(Target(f"browser, {row['where']}: `{row['widget']}` {row['control']}: median ≤ 100 ms",
-                              f"≤ {TARGET_MS:.0f} ms", f"{med:.0f} ms (p95 {p95:.0f} ms)",
-                              med <= TARGET_MS and len(paint) == row["n"]))
+                              f"≤ {TARGET_MS:.0f} ms", f"{med:.0f} ms (p95 {p95:.0f} ms){missed}",
+                              med <= TARGET_MS and not row.get("missed")))
         chart[f"{row['widget']} ({'lab' if row['where'].startswith('JupyterLab') else 'lecture'}, "
               f"{row['control'].split()[0]})"] = (med, p95)
     section.body = "\n".join([
@@ -359,10 +416,15 @@ def report(section: Section, rows: list[dict], quick: bool, load, subset: bool =
         "students get it (benchmarks/BROWSER_PHASES.md: where JupyterLab's extra time went). \"→ src\" is the part until the new PNG reached "
         "the `<img>` (websocket both ways, kernel compute, draw and PNG encode), \"decode\" from there to its "
         f"`load` event. Load average (1 min) {load[0]:.2f} at the start, {load[1]:.2f} at the end "
-        "(2 cores: above ~1 other work was competing for them)."),
+        "(2 cores: above ~1 other work was competing for them). \"No new image\" sorts out the changes that "
+        "brought no frame: *same picture* (the kernel answered, its status line changed, but the new PNG "
+        "equals the one shown, so no image was sent: patience 29 and 30 stop the curve at the same epoch, the "
+        "first training step draws no line yet), *control hidden* (the widget's own drop-down hid the slider, "
+        "nothing to press; skipped) and *missed* (nothing answered a change that was made). Only a miss "
+        "fails a row."),
         "",
         md_table(["page", "widget", "control", "median ms", "p95 ms", "→ src ms", "decode ms", "frames",
-                  "PNG kB", "PNG px"], table),
+                  "no new image", "PNG kB", "PNG px"], table),
     ])
     section.targets = targets
     section.chart = {"median_p95_ms": chart}
