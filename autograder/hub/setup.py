@@ -217,7 +217,11 @@ def write_roles(roles: Path) -> None:
         folder = roles / role
         (folder / "labconfig").mkdir(parents=True, exist_ok=True)
         server: dict = {"ServerApp": {"jpserver_extensions": {
-            f"nbgrader.server_extensions.{name}": False for name in _SERVER_OFF[role]}}}
+            f"nbgrader.server_extensions.{name}": False for name in _SERVER_OFF[role]},
+            # A terminal's shell as it is, not a login shell (Jupyter's default under a hub): a login shell
+            # reads /etc/profile, which puts PATH back to the system's, so the hub environment's nncourse,
+            # nbgrader and python would be missing in the formgrader's terminal, where the README's flow runs.
+            "terminado_settings": {"shell_command": ["/bin/bash"]}}}
         if role == "grader":
             # nbgrader's formgrader is an iframe inside JupyterLab; JupyterHub >= 4.1 forbids framing
             # single-user servers. Only the grader service, which only instructors can open, allows it

@@ -263,6 +263,35 @@ def fetch_feedback(page, chapter: str) -> str:
     return body.inner_text()
 
 
+def terminal_run(page, base: str, command: str, timeout_ms: int = 60_000) -> str:
+    """Run a shell line in a new terminal of the Jupyter server at ``base`` (as File → New → Terminal does).
+
+    The page must be on that server (its ``_xsrf`` cookie); returns what the
+    terminal printed up to the end of ``command``, then closes the terminal.
+    """
+    return page.evaluate("""async ([base, command, timeoutMs]) => {
+        const xsrf = document.cookie.split('; ').find(c => c.startsWith('_xsrf='));
+        const headers = {'X-XSRFToken': xsrf ? decodeURIComponent(xsrf.split('=')[1]) : ''};
+        const created = await fetch(base + 'api/terminals', {method: 'POST', headers});
+        if (!created.ok) return `no terminal: HTTP ${created.status}`;
+        const name = (await created.json()).name;
+        const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+        const text = await new Promise(resolve => {
+            const ws = new WebSocket(scheme + location.host + base + 'terminals/websocket/' + name);
+            let out = '';
+            const timer = setTimeout(() => { ws.close(); resolve(out); }, timeoutMs);
+            // The marker is computed by the shell, so the echoed command line never matches it.
+            ws.onopen = () => ws.send(JSON.stringify(['stdin', command + '; echo NNCOURSE-END-$((6*7))\\r']));
+            ws.onmessage = event => {
+                const [kind, data] = JSON.parse(event.data);
+                if (kind === 'stdout') out += data;
+                if (out.includes('NNCOURSE-END-42')) { clearTimeout(timer); ws.close(); resolve(out); }
+            };
+        });
+        await fetch(base + 'api/terminals/' + name, {method: 'DELETE', headers});
+        return text; }""", [base, command, timeout_ms])
+
+
 def http_status(page, url: str) -> int:
     """The status a GET of ``url`` gets with this page's cookies, redirects not followed."""
     response = page.request.get(url, max_redirects=0)

@@ -104,3 +104,15 @@ def test_a_prefix_holds_one_course_and_another_course_id_is_refused(tmp_path, ca
     assert HubSettings.load(tmp_path / "hub" / "settings.json").students == ["ada"]  # untouched
     for given in ([], ["--course", "c101"]):  # without --course, or with its own, it is that hub
         assert _settings(parser.parse_args(["hub", "start", "--prefix", str(tmp_path), *given])).course == "c101"
+
+
+def test_terminals_keep_the_hub_environment_first_on_path(tmp_path):
+    """Is every role's terminal a plain bash, not a login shell (its /etc/profile drops the hub's PATH)?"""
+    import json
+
+    from autograder.hub.setup import write_roles
+
+    write_roles(tmp_path)
+    for role in ("student", "instructor", "grader"):
+        server = json.loads((tmp_path / role / "jupyter_server_config.json").read_text())["ServerApp"]
+        assert server["terminado_settings"]["shell_command"] == ["/bin/bash"], role

@@ -196,4 +196,10 @@ def test_instructor_opens_the_formgrader(hub, person):
     page.goto(f"{hub.url}/services/{hub.course}/formgrader")
     page.locator("text=" + CHAPTER).first.wait_for()
     assert page.url.startswith(f"{hub.url}/services/{hub.course}/formgrader")
+    # The README's commands run in the formgrader's terminal: as the grader, in the course root, with the
+    # hub's nncourse and nbgrader, which sees the released chapter in the course's exchange.
+    out = hubdriver.terminal_run(page, f"/services/{hub.course}/",
+                                 "id -un; pwd; command -v nncourse; nbgrader list 2>&1 | tail -n 2")
+    assert hub.grader in out and str(hub.course_root) in out, out[-2000:]
+    assert str(hub.env_dir / "bin" / "nncourse") in out and f"{hub.course} {CHAPTER}" in out, out[-2000:]
     hubdriver.write_json(hubdriver.REPO / "test-artifacts" / "hub" / "timings.json", TIMINGS)
