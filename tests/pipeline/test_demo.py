@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+from pathlib import Path
 
 import pytest
 
@@ -25,3 +26,20 @@ def test_demo_grades_the_bundled_samples(tmp_path, capsys):
         "broken": ("failed", 0.0), "hostile": ("failed", 0.0), "tamperer": ("flagged", 0.0)}
     assert (reports / "summary.html").exists() and (reports / "histogram.png").exists()
     assert re.search(r"^full +9 / 9 +to grade +graded$", out, re.MULTILINE)  # written answer awaits a human
+    _assert_the_readme_shows_this_output(out, tmp_path / "demo")
+
+
+def _normalised(text: str, folder: str) -> list[str]:
+    """Output lines with what changes from run to run (seconds, the throwaway folder) written the same way."""
+    text = re.sub(r"/tmp/nncourse-demo-[\w]+", "<dir>", text.replace(folder, "<dir>"))
+    text = re.sub(r"\[ *\d+ s\]", "[t]", text)
+    text = re.sub(r"graded (\d+) submissions in \d+ s", r"graded \1 submissions in t", text)
+    text = re.sub(r"\(\d+ parallel jobs?,", "(n parallel jobs,", text)  # one per core by default
+    return [line.rstrip() for line in text.strip().splitlines()]
+
+
+def _assert_the_readme_shows_this_output(out: str, folder) -> None:
+    """Is the README's demo output what the demo prints now (stages, table, to-do), up to times and folder?"""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("`nncourse demo` builds", 1)[1].split("```\n", 2)[1]
+    assert _normalised(shown, "<never>") == _normalised(out, str(folder))
