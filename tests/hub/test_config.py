@@ -116,3 +116,14 @@ def test_terminals_keep_the_hub_environment_first_on_path(tmp_path):
     for role in ("student", "instructor", "grader"):
         server = json.loads((tmp_path / role / "jupyter_server_config.json").read_text())["ServerApp"]
         assert server["terminado_settings"]["shell_command"] == ["/bin/bash"], role
+
+
+def test_idle_servers_are_culled_after_the_timeout_and_never_with_0(tmp_path):
+    """Does --idle-timeout start JupyterHub's idle culler with that timeout and the scopes it needs (0: none)?"""
+    c, s = _configured(tmp_path, idle_timeout=1800)
+    culler = next(x for x in c.JupyterHub.services if x["name"] == "idle-culler")
+    assert culler["command"] == [str(s.bin / "python"), "-m", "jupyterhub_idle_culler", "--timeout=1800"]
+    roles = {r["name"]: r for r in c.JupyterHub.load_roles}
+    assert {"read:users:activity", "delete:servers"} <= set(roles["idle-culler"]["scopes"])
+    c, s = _configured(tmp_path, idle_timeout=0)
+    assert [x["name"] for x in c.JupyterHub.services] == ["c101"]
