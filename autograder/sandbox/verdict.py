@@ -172,9 +172,9 @@ def notebook_flags(released, submitted) -> list[str]:
             if any(float(_meta(t).get("points", 0)) != float(meta.get("points", 0)) or not _meta(t).get("grade")
                    for t in theirs):
                 flags.append(f"{grade_id}: grade metadata (points) changed")
-        elif meta.get("locked") and grade_id.endswith("setup"):
-            if not theirs or any(t.source.strip() != cell.source.strip() for t in theirs):
-                flags.append(f"{grade_id}: setup cell changed")
+        elif meta.get("locked") and grade_id.endswith("setup") and (
+                not theirs or any(t.source.strip() != cell.source.strip() for t in theirs)):
+            flags.append(f"{grade_id}: setup cell changed")
     unknown = sorted(g for g, cells in mine.items() if g not in ours and any(_meta(c).get("grade") for c in cells))
     if unknown:
         flags.append("unknown grade ids in the notebook: " + ", ".join(unknown))
@@ -204,7 +204,7 @@ def run_sandboxed(module: str, tag: str, the_plan: dict, limits: Limits, wall_se
     try:
         with tempfile.TemporaryFile() as out:
             try:
-                proc = subprocess.run(cmd, input=json.dumps(the_plan).encode(), stdout=out,
+                proc = subprocess.run(cmd, check=False, input=json.dumps(the_plan).encode(), stdout=out,
                                       stderr=subprocess.DEVNULL, timeout=wall_seconds)
             except subprocess.TimeoutExpired:
                 return None, f"{what} ran past {wall_seconds:g} s"
@@ -241,7 +241,7 @@ def judge(the_plan: dict, result: dict | None, failure: str) -> Recheck:
     if result is not None and result.get("tampered"):
         verdict.evidence.append("the checker's own code was replaced while the notebook ran: "
                                 + ", ".join(map(str, result["tampered"][:5])))
-    for ex in map(lambda e: Exercise(**e), the_plan["exercises"]):
+    for ex in (Exercise(**e) for e in the_plan["exercises"]):
         spec = get_spec(ex.check)
         cases = list(spec.visible_cases()) + list(spec.hidden_cases())
         gradient_total = len(engine._quietly(spec.gradient, spec.reference)) if spec.gradient else 0
@@ -295,15 +295,26 @@ def _judge_exercise(ex: Exercise, spec, cases, gradient_total: int, report, fail
     return out
 
 
+# The engine's name of a failure seen inside the sandbox, in the words the feedback page shows.
+_SANDBOX_KINDS = {"timeout": "ran past its time limit", "mutation": "changed its input in place",
+                  "warning": "caused a RuntimeWarning", "reference": "called the nnlib function it should re-implement",
+                  "skipped": "skipped after a time-out", "not-implemented": "not implemented yet",
+                  "type": "returned the wrong type", "shape": "returned the wrong shape",
+                  "dtype": "returned the wrong dtype", "nan": "returned NaN", "value": "returned wrong values",
+                  "alias": "returned an input array (or a view of it), not a new array",
+                  "judge": "did not do what the exercise asks"}
+
+
 def _case_passes(spec, case, entry) -> tuple[bool, bool, str]:
     """(passed, judged inside the sandbox only, why not) for one case's entry."""
     if not isinstance(entry, dict) or entry.get("label") != case.label:
         return False, False, "the re-check's record of this case is missing"
-    if entry.get("kind") is not None:
-        why = {"exception": f"raised {entry.get('error', 'an exception')}", "timeout": "ran past its time limit",
-               "mutation": "changed its input in place", "warning": "caused a RuntimeWarning",
-               "reference": "called the nnlib function it should re-implement", "skipped": "skipped after a time-out",
-               "not-implemented": "not implemented yet"}.get(entry["kind"], entry["kind"])
+    if entry.get("kind") is not None:  # the sandbox saw it fail: a student can only lose points this way
+        why = _SANDBOX_KINDS.get(entry["kind"], entry["kind"])
+        if entry["kind"] == "exception":
+            why = f"raised {entry.get('error', 'an exception')}"
+        elif entry.get("unencodable"):  # what it returned, since it could not be sent back to show
+            why += f" ({entry['unencodable']})"
         return False, False, why
     if entry.get("unencodable"):
         if entry.get("object") and spec.judge is not None:
