@@ -176,7 +176,8 @@ def voila_env(hide=(), dpi: int = LECTURE_DPI, templates: Path | None = None) ->
     env["NNCOURSE_HIDE"] = ",".join(hide)
     env["NNCOURSE_DPI"] = str(int(dpi))
     # Projectors have a devicePixelRatio of 1: PNGs at 1 pixel per CSS pixel (nnlib/widgets/_layout.py);
-    # a lecturer on a HiDPI screen may set NNCOURSE_PIXEL_RATIO=2 (sharper, slower frames).
+    # a lecturer on a HiDPI screen may set NNCOURSE_PIXEL_RATIO=2, or "auto" to follow the page's ratio
+    # as notebooks do (sharper, but 4 times the pixels per frame at the lecture view's 150 dpi).
     env.setdefault("NNCOURSE_PIXEL_RATIO", "1")
     env.pop("NBGRADER_EXECUTION", None)  # with it set, widgets draw nothing
     return env

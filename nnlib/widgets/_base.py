@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import copy
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from nnlib.widgets import _layout
+from nnlib.widgets import _layout, _screen
 from nnlib.widgets._lecture import lecture_view, remember
 from nnlib.widgets._png import encode_rgba
 
@@ -47,7 +47,9 @@ class FigureView:
 
     The figure is drawn at ``css_dpi x pixel_ratio`` dots per inch and the
     image is given the CSS width ``figsize x css_dpi``, so the PNG has
-    ``pixel_ratio`` device pixels per CSS pixel.  Each full draw records the
+    ``pixel_ratio`` device pixels per CSS pixel: the ratio ``NNCOURSE_PIXEL_RATIO``
+    fixes, else the page's reported one (``_screen.py``), else 2 until the page
+    reports (:meth:`set_pixel_ratio` changes it).  Each full draw records the
     size of every text it draws (:meth:`recording_text`): the smallest sets
     how far a narrow page may shrink the image, and both travel with the PNG
     as ``tEXt`` chunks for the browser tests.
@@ -55,15 +57,35 @@ class FigureView:
 
     def __init__(self, figsize=(6.0, 4.0)):
         self.css_dpi = lecture_dpi()
-        self.pixel_ratio = _layout.pixel_ratio()
+        self.fixed_ratio = _layout.fixed_pixel_ratio()
+        self.pixel_ratio = self.fixed_ratio or _screen.page_ratio() or _screen.DEFAULT_RATIO
         self.figure = Figure(figsize=figsize, dpi=self.css_dpi * self.pixel_ratio, layout="constrained")
         FigureCanvasAgg(self.figure)  # attaches itself to the figure
-        # natural CSS width, height: the PNG's pixels over the pixel ratio (so the two always agree)
-        self.css_size = tuple(px / self.pixel_ratio for px in self.figure.canvas.get_width_height())
+        self._measure()
         self.text_px = (float("inf"), float("inf"))  # smallest, median text in CSS px (after a full draw)
         self.name = "figure"  # the widget's class name, written into the PNG
         self.image = widgets.Image(format="png", layout=widgets.Layout())
         _layout.image_layout(self.image.layout, self.css_size[0], self.text_px[0])
+
+    def _measure(self) -> None:
+        # natural CSS width, height: the PNG's pixels over the pixel ratio (so the two always agree)
+        self.css_size = tuple(px / self.pixel_ratio for px in self.figure.canvas.get_width_height())
+
+    def set_pixel_ratio(self, ratio: float) -> bool:
+        """Draw from now on at ``ratio`` PNG pixels per CSS pixel; True if that changed anything.
+
+        The figure keeps its size in inches and its layout (axes positions are
+        fractions of the figure), so the picture only gains or loses pixels;
+        whoever cached rendered pixels (a blitted background) must drop them.
+        A ratio fixed by ``NNCOURSE_PIXEL_RATIO`` is kept.
+        """
+        if self.fixed_ratio is not None or ratio == self.pixel_ratio:
+            return False
+        self.pixel_ratio = float(ratio)
+        self.figure.set_dpi(self.css_dpi * self.pixel_ratio)
+        self._measure()
+        _layout.image_layout(self.image.layout, self.css_size[0], self.text_px[0])
+        return True
 
     @contextmanager
     def recording_text(self):
@@ -118,6 +140,8 @@ class ChapterWidget:
         self.controls: dict[str, widgets.Widget] = {}
         self.hidden_controls = set(hide)
         self.status = widgets.HTML()
+        if self.view.fixed_ratio is None:
+            _screen.follow(self)  # redraw at the page's devicePixelRatio once the browser reports it
 
     # -- to implement -------------------------------------------------
     def draw(self) -> None:  # pragma: no cover - abstract
@@ -139,6 +163,16 @@ class ChapterWidget:
         self.draw()
         self.view.refresh()
 
+    def forget_frames(self) -> None:
+        """Drop whatever this widget keeps of frames already drawn (none here; see BlittedWidget)."""
+
+    def set_pixel_ratio(self, ratio: float) -> None:
+        """Redraw the whole figure at ``ratio`` PNG pixels per CSS pixel (the page reported a new ratio)."""
+        with getattr(self, "_lock", None) or nullcontext():  # not between two halves of a frame
+            if self.view.set_pixel_ratio(ratio):
+                self.forget_frames()
+                self.update()
+
     @property
     def widget(self) -> widgets.Widget:
         """The assembled ipywidgets layout: controls (above, or beside with ``controls_beside``), figure, status.
@@ -148,7 +182,9 @@ class ChapterWidget:
         remember(self)  # the values first shown: what the lecture view's "Reset widgets" returns to
         hidden = self.hidden_controls | lecture_hide()
         shown = [c for name, c in self.controls.items() if name not in hidden]
-        return _layout.arrange(shown, self.view.image, self.status, beside=self.controls_beside)
+        # The page reports its devicePixelRatio through an invisible view shown with the figure.
+        report = [] if self.view.fixed_ratio is not None else [_screen.report_widget()]
+        return _layout.arrange(shown, self.view.image, self.status, beside=self.controls_beside, hidden=report)
 
     def _ipython_display_(self):
         from IPython.display import display

@@ -77,6 +77,12 @@ class BlittedWidget(ChapterWidget):
         """Static parts changed: render the background again on the next frame (or reuse a kept one)."""
         self._background = None
 
+    def forget_frames(self) -> None:
+        """Drop every rendered background and draw the next frame in full (the canvas changed size)."""
+        self._background = None
+        self._kept.clear()
+        self._last_state = None
+
     def update(self) -> None:
         """Redraw from the current control values (nothing to do if they did not change)."""
         with self._lock:

@@ -10,16 +10,15 @@ size, never larger: ipywidgets' boxes stretch an image to the box's width
 (``max-width: 100%``, ``height: auto``), text included, but never below the
 width at which its smallest text would be ``TEXT_FLOOR_PX`` (``min-width``).
 
-The pixels.  The PNG has ``pixel_ratio`` device pixels per CSS pixel.  The
-kernel cannot ask the browser for its ``devicePixelRatio`` (no stock
-ipywidget reports it, and a custom front-end module would need a JupyterLab
-extension of our own), so the ratio is fixed per place: 2 in notebooks
-(HiDPI laptop screens have a ratio of 2; a ratio-1 screen shows the 2x image
-downsampled, which stays sharp) and 1 in the lecture view, whose projectors
-have a ratio of 1 and whose figures are already 1.56 times larger
-(``NNCOURSE_PIXEL_RATIO`` overrides both).  Rendering 2x in the lecture
-view would cost 4 times the pixels per frame (115 ms for the smallest
-widget, measured), too slow to follow a slider.
+The pixels.  The PNG has ``pixel_ratio`` device pixels per CSS pixel: the
+page's own ``devicePixelRatio``, which the browser reports to the kernel
+(``_screen.py``), so a HiDPI laptop gets 2 (sharp text) and an ordinary
+monitor or a projector gets 1 (a quarter of the pixels to draw, encode, send
+and decode per frame).  Until the page has reported, figures are drawn at 2,
+sharp everywhere.  ``NNCOURSE_PIXEL_RATIO`` fixes the ratio; the lecture view
+sets 1, since its figures are already 1.56 times larger and a projector has a
+ratio of 1 (2x there would cost 4 times the pixels per frame: 115 ms for the
+smallest widget, measured, too slow to follow a slider).
 
 The controls.  Widths are given in ``em`` of the widget font (13 px in a
 notebook, 20 px in the lecture view), so one setting fits both; a slider's
@@ -36,7 +35,7 @@ import os
 import ipywidgets as widgets
 import numpy as np
 
-__all__ = ["TEXT_FLOOR_PX", "PX_PER_STEP", "css_dpi", "pixel_ratio", "text_sizes_px", "floor_width",
+__all__ = ["TEXT_FLOOR_PX", "PX_PER_STEP", "css_dpi", "fixed_pixel_ratio", "text_sizes_px", "floor_width",
            "image_layout", "fit_control", "arrange"]
 
 TEXT_FLOOR_PX = 12.0  # no figure text is ever shown smaller than this many CSS pixels
@@ -51,9 +50,18 @@ def css_dpi(default: int = 96) -> int:
     return int(os.environ.get("NNCOURSE_DPI") or default)
 
 
-def pixel_ratio(default: float = 2.0) -> float:
-    """Device pixels per CSS pixel of the PNG: ``NNCOURSE_PIXEL_RATIO`` (the lecture view sets 1), else 2."""
-    return float(os.environ.get("NNCOURSE_PIXEL_RATIO") or default)
+def fixed_pixel_ratio() -> float | None:
+    """The ratio ``NNCOURSE_PIXEL_RATIO`` fixes (the lecture view sets 1), or None: follow the page."""
+    value = os.environ.get("NNCOURSE_PIXEL_RATIO", "").strip()
+    if not value or value == "auto":
+        return None
+    try:
+        ratio = float(value)
+    except ValueError:
+        raise ValueError(f"NNCOURSE_PIXEL_RATIO must be a number such as 1 or 2, or 'auto'; got {value!r}") from None
+    if not (0 < ratio <= 4):
+        raise ValueError(f"NNCOURSE_PIXEL_RATIO must be in (0, 4]; got {value!r}")
+    return ratio
 
 
 # ------------------------------------------------------------------ the figure
@@ -151,8 +159,11 @@ def fit_control(control, label_em: float | None = None) -> None:
     control.layout.flex = "0 0 auto"  # never squeezed by its neighbours; the row wraps instead
 
 
-def arrange(controls: list, image, status, beside: bool = False) -> widgets.VBox:
-    """The widget on the page: controls, figure, status line (children in that order).
+def arrange(controls: list, image, status, beside: bool = False, hidden=()) -> widgets.VBox:
+    """The widget on the page: controls, figure, status line (children in that order), then ``hidden``.
+
+    ``hidden``: widgets with no visible view of their own, e.g. the screen
+    report of ``_screen.py``; they come last.
 
     ``beside=False``: the controls in a wrapping row above the figure (wide
     figures).  ``beside=True``: the controls in a column left of the figure,
@@ -173,5 +184,5 @@ def arrange(controls: list, image, status, beside: bool = False) -> widgets.VBox
     status.layout.width = "100%"  # its own line, as wide as the output
     # A VBox either way (what callers expect); beside, its inline flex-flow makes it a wrapping row.
     flow = "row wrap" if beside else "column"
-    return widgets.VBox([box, image, status], layout=widgets.Layout(flex_flow=flow, align_items="flex-start",
+    return widgets.VBox([box, image, status, *hidden], layout=widgets.Layout(flex_flow=flow, align_items="flex-start",
                                                                     width="100%"))

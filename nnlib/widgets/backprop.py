@@ -153,6 +153,10 @@ class BackpropAnimation(DiagramWidget):
     def frame_key(self):
         return self._state()  # the stage and the inputs: the picture follows from them
 
+    def forget_frames(self) -> None:
+        super().forget_frames()
+        self._drawn = None  # the same state at a new pixel ratio is a new frame
+
     def update(self) -> None:
         with self._lock:
             state = self._state()

@@ -242,6 +242,11 @@ class OptimizerRace(ChapterWidget):
         return super().widget
 
     # -- drawing ------------------------------------------------------------------------
+    def forget_frames(self) -> None:
+        """Kept backgrounds have the old pixel ratio: draw the surface again."""
+        self._kept.clear()
+        self._drawn_surface = None
+
     def update(self) -> None:
         """Recompute the race for the current controls and send it; the background only when the surface changed."""
         surface = self.surface

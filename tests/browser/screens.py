@@ -15,6 +15,7 @@ screen: every chapter widget writes them into ``tEXt`` chunks of its PNG
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass, field
 
 from nnlib.widgets._png import read_text
@@ -150,6 +151,32 @@ def measure_widgets(page, scope) -> list[Widget]:
         found.append(Widget(index, f"{facts['name']} (output {index + 1})", record["image"],
                             tuple(record["naturalPx"]), facts, record["controls"], record["status"], record["root"]))
     return found
+
+
+def page_pixel_ratio(page) -> float:
+    """The ratio the kernel draws at for this page's ``devicePixelRatio`` (``nnlib/widgets/_screen.py``)."""
+    from nnlib.widgets._screen import usable_ratio
+
+    return usable_ratio(float(page.evaluate("window.devicePixelRatio")))
+
+
+def wait_for_pixel_ratio(page, scope, ratio: float, timeout_s: float = 30.0) -> list[Widget]:
+    """Wait until every widget figure in ``scope`` is drawn at ``ratio`` PNG pixels per CSS pixel.
+
+    The page reports its ``devicePixelRatio`` to the kernel when the widgets
+    are shown (and again when it changes); the kernel then redraws each
+    figure.  Fails naming the widgets still at another ratio.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = measure_widgets(page, scope)
+        other = [f"{w.name} at {w.facts['pixel_ratio']:g}" for w in found if w.facts["pixel_ratio"] != ratio]
+        if found and not other:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"after {timeout_s:.0f} s the page (drawing ratio {ratio:g}) still shows "
+                                 f"{', '.join(other) or 'no widget figure'}")
+        time.sleep(0.5)
 
 
 def problems(widget: Widget, width: float, height: float | None = None, right_edge: float | None = None) -> list[str]:

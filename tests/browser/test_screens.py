@@ -84,6 +84,8 @@ def test_every_widget_fits_jupyterlab_screens(opened, artifacts):
         pytest.skip("measured on the released notebooks (course/); the solutions show the same widgets")
     lab, page = opened.lab, opened.lab.page
     lab.wait_widgets_rendered()
+    # The page reported its devicePixelRatio (1 here) and the kernel redrew every figure at it.
+    screens.wait_for_pixel_ratio(page, lab.panel, screens.page_pixel_ratio(page))
     chapter = opened.path.split("/")[1]
     original = page.viewport_size
     was_open = labdriver.file_browser_open(page)
@@ -104,6 +106,37 @@ def test_every_widget_fits_jupyterlab_screens(opened, artifacts):
         page.set_viewport_size(original)
         labdriver.set_file_browser(page, was_open)
     assert not problems, f"{opened.path}:\n" + "\n".join(problems)
+
+
+def test_figures_follow_the_pages_pixel_ratio(opened, artifacts):
+    """A HiDPI screen (or zoom) gets 2 PNG pixels per CSS pixel, back to 1 on an ordinary screen; same CSS size.
+
+    Chromium's device scale factor is changed on the open page (what moving
+    the window to another screen does); the page reports the new ratio and
+    the kernel redraws every figure.  One chapter is enough: the mechanism is
+    the same for all (tests/widgets/test_screen_ratio.py checks every widget's
+    redraw in the kernel).
+    """
+    if opened.path != "course/01_perceptron/01_perceptron.ipynb":
+        pytest.skip("one chapter shows the mechanism")
+    lab, page = opened.lab, opened.lab.page
+    lab.wait_widgets_rendered()
+    at_one = screens.wait_for_pixel_ratio(page, lab.panel, 1.0)
+    cdp = page.context.new_cdp_session(page)
+    size = page.viewport_size
+    try:
+        # (Chromium re-evaluates the page's media queries when the viewport changes too: a new screen.)
+        cdp.send("Emulation.setDeviceMetricsOverride", {"width": size["width"] - 1, "height": size["height"],
+                                                       "deviceScaleFactor": 2, "mobile": False})
+        at_two = screens.wait_for_pixel_ratio(page, lab.panel, 2.0)
+        for one, two in zip(at_one, at_two):
+            assert two.natural_px[0] in (2 * one.natural_px[0], 2 * one.natural_px[0] + 1), (one.name, two.natural_px)
+            assert abs(two.image["w"] - one.image["w"]) <= 1  # the same CSS size, twice the pixels
+        shoot(page, lab.panel, at_two[0], artifacts / "screens-lab-01_perceptron-pixel-ratio-2.png")
+    finally:
+        cdp.send("Emulation.clearDeviceMetricsOverride")
+        cdp.detach()
+    screens.wait_for_pixel_ratio(page, lab.panel, 1.0)
 
 
 # ---------------------------------------------------------------- the lecture view
