@@ -2,8 +2,9 @@
 
 Chapters 05–07 have widgets that animate while the kernel trains: chapter
 05's optimizer race (a ``<canvas>`` drawn by ``race.js``, Play button) and
-chapter 07's overfitting and early-stopping explorers (a PNG per frame,
-Train toggle; ``nnlib/widgets/_live.py``).  A student or lecturer needs at
+batch-noise curves (a PNG per frame, ipywidgets' Play, an eighth of an
+epoch per tick), and chapter 07's overfitting and early-stopping explorers
+(a PNG per frame, Train toggle; ``nnlib/widgets/_live.py``).  A student or lecturer needs at
 least 10 new frames a second for the training to look live, and the race
 is meant for a projector at 20 (``bench_race`` measures it in more detail).
 
@@ -15,7 +16,7 @@ settings), inside the page:
   next animation frame has run (a ``src`` replaced before it loaded is not
   counted); the race's frame is one redraw of its canvas (its ``clearRect``);
 - the widget is started (Train / Play), left running for ``SECONDS``, and
-  stopped (Pause; the race runs to its end);
+  stopped (Pause; the race runs to its end; Play's stop button);
 - frames per second = (painted frames − 1) / (last − first paint time),
   from the second frame on (the first waits for the training thread).
 
@@ -75,7 +76,7 @@ def _fps(paints: list[float]) -> float:
 
 
 def _live_outputs(scope) -> list[tuple[str, str, object]]:
-    """``[(name, kind, output handle)]``: kind "race" (canvas, Play) or "train" (Train toggle)."""
+    """``[(name, kind, output handle)]``: kind "race" (canvas, Play), "train" (Train toggle) or "play" (Play)."""
     found = []
     for output in labdriver.widget_outputs(scope).element_handles():
         if output.query_selector("canvas.nncourse-race-canvas"):
@@ -84,6 +85,8 @@ def _live_outputs(scope) -> list[tuple[str, str, object]]:
             buttons = [_text(b) for b in output.query_selector_all("button.widget-toggle-button")]
             if "Train" in buttons:
                 found.append((labdriver.widget_name(output), "train", output))
+        elif output.query_selector(".widget-play") and output.query_selector("img.widget-image"):
+            found.append((labdriver.widget_name(output), "play", output))
     return found
 
 
@@ -113,6 +116,18 @@ def _run_once(output, kind: str, seconds: float) -> float:
         while (_text(output.query_selector("button[data-name=play]")) == "Pause"
                and time.monotonic() < deadline):
             time.sleep(0.2)
+    elif kind == "play":
+        # ipywidgets' Play: its buttons are play, pause, stop (back to the start), repeat
+        play, _pause, stop = output.query_selector_all(".widget-play button")[:3]
+        stop.click()
+        time.sleep(0.5)
+        output.evaluate(_RESET_JS)
+        play.click()
+        time.sleep(seconds)
+        paints = output.evaluate(_READ_JS)
+        stop.click()
+        time.sleep(0.5)
+        return _fps(paints)
     else:
         output.evaluate(_RESET_JS)
         _toggle(output, "Train")
@@ -213,13 +228,14 @@ def report(section: Section, rows: list[dict], quick: bool, load) -> Section:
     for row in rows:
         fps = statistics.median(row["fps"]) if row["fps"] else 0.0
         wanted = RACE_LECTURE_FPS if row["kind"] == "race" and row["where"] == "lecture view" else TARGET_FPS
-        table.append([row["where"], f"`{row['widget']}`", "Play to the end" if row["kind"] == "race"
-                      else f"Train {SECONDS if not quick else 2:g} s", " / ".join(f"{f:.1f}" for f in row["fps"]),
+        action = {"race": "Play to the end", "play": "Play"}.get(row["kind"], "Train")
+        table.append([row["where"], f"`{row['widget']}`", action if row["kind"] == "race"
+                      else f"{action} {SECONDS if not quick else 2:g} s", " / ".join(f"{f:.1f}" for f in row["fps"]),
                       f"{fps:.1f}", f"≥ {wanted:g}"])
         targets.append(Target(f"live, {row['where']}: `{row['widget']}` ≥ {wanted:g} frames painted per second",
                               f"≥ {wanted:g} fps", f"{fps:.1f} fps", fps >= wanted))
         chart[f"{row['widget']} ({'lab' if row['where'] == 'JupyterLab' else 'lecture'})"] = fps
-    missing = {"OptimizerRace", "OverfitExplorer", "EarlyStoppingExplorer"} - {r["widget"] for r in rows}
+    missing = {"OptimizerRace", "BatchNoise", "OverfitExplorer", "EarlyStoppingExplorer"} - {r["widget"] for r in rows}
     for name in sorted(missing):
         targets.append(Target(f"live: `{name}` found on the page", "found", "not found", False))
     section.body = "\n".join([
