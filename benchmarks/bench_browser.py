@@ -332,9 +332,8 @@ def _lecture_rows(browser, changes, menu_changes, work: Path, chapters=None, wid
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             try:
                 page.set_default_timeout(60_000)
-                page.goto(server.url + "/")
+                labdriver.open_lecture_page(page, server.url + "/", f"lecture view of {chapter}", timeout_s=120)
                 body = page.locator("body")
-                labdriver.wait_widgets_rendered(body, f"lecture view of {chapter}", timeout_s=120)
                 rows += measure_page(page, body, f"lecture view `{chapter}`", changes, menu_changes, widgets)
             finally:
                 page.close()

@@ -162,9 +162,8 @@ def _lecture(browser, chapter: str, work: Path, runs, seconds) -> list[dict]:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         try:
             page.set_default_timeout(60_000)
-            page.goto(server.url + "/")
+            labdriver.open_lecture_page(page, server.url + "/", f"lecture view of {chapter}", timeout_s=120)
             body = page.locator("body")
-            labdriver.wait_widgets_rendered(body, f"lecture view of {chapter}", timeout_s=120)
             return measure_page(page, body, "lecture view", runs, seconds)
         finally:
             page.close()

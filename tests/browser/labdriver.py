@@ -476,6 +476,10 @@ def widget_outputs(scope):
     return scope.locator(".jp-OutputArea-output:has(> .jupyter-widgets)")
 
 
+class WidgetDisplayError(AssertionError):
+    """A widget output shows ipywidgets' "Error displaying widget" instead of the widget."""
+
+
 def wait_widgets_rendered(scope, what: str = "page", timeout_s: float = 60.0, minimum: int = 1) -> int:
     """Wait until at least ``minimum`` widget outputs are there, no new one appears and every image has loaded.
 
@@ -485,7 +489,7 @@ def wait_widgets_rendered(scope, what: str = "page", timeout_s: float = 60.0, mi
     counts, loaded = [], []
     while time.monotonic() < deadline:
         if scope.get_by_text("Error displaying widget").count():
-            raise AssertionError(f"{what}: a widget shows 'Error displaying widget'")
+            raise WidgetDisplayError(f"{what}: a widget shows 'Error displaying widget'")
         loaded = widget_outputs(scope).evaluate_all("""outs => outs.map(o =>
             [...o.querySelectorAll('img.widget-image')].every(img => img.complete && img.naturalWidth > 0))""")
         counts = [*counts[-2:], len(loaded)]
@@ -493,6 +497,44 @@ def wait_widgets_rendered(scope, what: str = "page", timeout_s: float = 60.0, mi
             return len(loaded)
         time.sleep(0.25)
     raise TimeoutError(f"{what}: widgets not rendered after {timeout_s:.0f} s (images loaded per output: {loaded})")
+
+
+def open_lecture_page(page, url: str, what: str, timeout_s: float = 120.0, reloads: int = 1) -> int:
+    """Open a lecture-view page and wait for its widgets; return how many widget outputs it shows.
+
+    Under heavy load a Voilà page connected while Voilà refilled its pool of
+    preheated kernels has (rarely: 3 times in some 40 loaded runs) shown
+    "Error displaying widget".  A lecturer reloads the page; so does this,
+    ``reloads`` times, printing what the browser's console said.  Any other
+    failure, or the error again after the reloads, fails with the console's
+    last errors in the message.
+    """
+    console: list[str] = []
+
+    def on_console(message):
+        if message.type in ("error", "warning"):
+            console.append(f"{message.type}: {message.text}")
+
+    def on_error(error):
+        console.append(f"pageerror: {error}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_error)
+    try:
+        for attempt in range(reloads + 1):
+            page.goto(url)
+            try:
+                return wait_widgets_rendered(page.locator("body"), what, timeout_s)
+            except WidgetDisplayError as exc:
+                if attempt == reloads:
+                    raise WidgetDisplayError(f"{exc} (after {reloads} reload(s)); "
+                                             f"browser console: {console[-8:]}") from None
+                print(f"{what}: 'Error displaying widget'; the browser console said {console[-8:]}; reloading")
+                console.clear()
+        raise AssertionError("unreachable")
+    finally:
+        page.remove_listener("console", on_console)
+        page.remove_listener("pageerror", on_error)
 
 
 def images(output) -> list[bytes]:

@@ -328,9 +328,9 @@ def test_no_student_only_text_in_any_chapter(index, artifacts, chapter):
     """Every chapter's lecture view: none of "YOUR CODE HERE", "Using your", "your code", "✓", ...; status lines
     under the figures never say "your"."""
     server, page = index
-    page.goto(f"{server.url}/voila/render/{chapter}/{chapter}.ipynb")
+    labdriver.open_lecture_page(page, f"{server.url}/voila/render/{chapter}/{chapter}.ipynb",
+                                f"lecture view of {chapter}", timeout_s=90)
     record_ready(artifacts, f"lecture view of {chapter} (index server)", wait_page_ready(page))
-    labdriver.wait_widgets_rendered(page.locator("body"), f"lecture view of {chapter}", timeout_s=90)
     text = page.locator("#rendered_cells").inner_text()
     found = [phrase for phrase in STUDENT_ONLY if phrase in text]
     assert not found, f"the lecture view of {chapter} shows student-only text: " + "; ".join(

@@ -160,8 +160,7 @@ def lecture_view(request, chromium, artifacts):
         server.wait_ready()
         page = chromium.new_page(viewport={"width": LECTURE_SCREENS[0][0], "height": LECTURE_SCREENS[0][1]})
         page.set_default_timeout(60_000)
-        page.goto(server.url + "/")
-        labdriver.wait_widgets_rendered(page.locator("body"), f"lecture view of {chapter}", timeout_s=120)
+        labdriver.open_lecture_page(page, server.url + "/", f"lecture view of {chapter}", timeout_s=120)
         yield chapter, page
     finally:
         if page is not None:
