@@ -1,18 +1,22 @@
-"""A new background for a blitted widget, redrawing only the axes that changed.
+"""A new background for a blitted widget, redrawing only the static parts that changed.
 
 A drop-down that changes one panel of a figure (the truth table changes the
 bar chart's epochs, not the panel of points, its legend or its labels) makes
 :class:`~nnlib.widgets._blit.BlittedWidget` render a whole new background the
 first time each option is chosen: 100-250 ms on a 2-core machine, half of it
-in the unchanged panel's legend and tick labels.  :class:`RedrawnAxes` keeps
-a *base*: the background without the axes that change.  A new background is
-then the base with those axes drawn over it, each in full (patch, grid, ticks,
-labels, title) as a full draw would draw it, so the pixels are the same.
+in the unchanged panel's legend and tick labels.  A slider whose value is
+written in a title does the same for each new value.  :class:`RedrawnAxes`
+keeps a *base*: the background without the artists that change (a whole
+axes, or a title).  A new background is then the base with those artists
+drawn over it, each in full (an axes with its patch, grid, ticks, labels and
+title) as a full draw would draw it, so the pixels are the same.
 
 The base is rendered the first time it is needed (the first new background
 after the widget was built), so building a widget costs nothing more.
 """
 from __future__ import annotations
+
+from matplotlib.text import Text
 
 from nnlib.widgets._blit import BlittedWidget
 
@@ -20,16 +24,16 @@ __all__ = ["RedrawnAxes"]
 
 
 class RedrawnAxes(BlittedWidget):
-    """A BlittedWidget whose :meth:`background_key` changes only the axes named by :meth:`changing_axes`.
+    """A BlittedWidget whose :meth:`background_key` changes only the artists named by :meth:`changing_artists`.
 
-    Those axes must be drawn last in a full draw (added to the figure last)
-    and must not overlap the others, or the composed background would differ
-    from a full draw's (the widget tests compare the two).
+    Those artists (axes, texts) must not overlap the rest of the background
+    and must come last in a full draw where they touch it, or the composed
+    background would differ from a full draw's (the widget tests compare the two).
     """
 
     _base = None  # (figure dpi, background without the changing axes)
 
-    def changing_axes(self) -> list:  # pragma: no cover - abstract
+    def changing_artists(self) -> list:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def forget_frames(self) -> None:
@@ -47,21 +51,26 @@ class RedrawnAxes(BlittedWidget):
 
     def _render_new_background(self, key) -> None:
         figure, canvas = self.view.figure, self.view.figure.canvas
-        moving, changing = self.moving(), self.changing_axes()
+        moving, changing = self.moving(), self.changing_artists()
         for artist in moving:
             artist.set_animated(True)  # drawn per frame, never part of a background
         if self._base is None or self._base[0] != figure.dpi:
-            for ax in changing:
-                ax.set_visible(False)
+            # An axes title left out of a draw is moved out of the way (Axes._update_title_position):
+            # put every text back where the full draw placed it.
+            places = [(artist, artist.get_position()) for artist in changing if isinstance(artist, Text)]
+            for artist in changing:
+                artist.set_visible(False)
             try:
                 canvas.draw()
             finally:
-                for ax in changing:
-                    ax.set_visible(True)
+                for artist in changing:
+                    artist.set_visible(True)
+                for artist, place in places:
+                    artist.set_position(place)
             self._base = (figure.dpi, canvas.copy_from_bbox(figure.bbox))
         canvas.restore_region(self._base[1])
-        for ax in changing:
-            figure.draw_artist(ax)  # its patch, grid, ticks, labels; its animated artists are left out
+        for artist in changing:
+            figure.draw_artist(artist)  # an axes: its patch, grid, ticks, labels; its animated artists left out
         self._background = canvas.copy_from_bbox(figure.bbox)
         self._kept[key] = self._background
         while len(self._kept) > self.KEPT_BACKGROUNDS:

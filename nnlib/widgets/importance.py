@@ -90,6 +90,10 @@ class PixelImportance(BlittedWidget):
         Controls to keep off the screen: "digit", "repeats".
     """
 
+    # A background per digit setting, all of them: a lecturer going round the 11 settings with the
+    # default 8 would find none kept (the oldest is dropped just before it is needed again).
+    KEPT_BACKGROUNDS = len(DIGITS)
+
     def __init__(self, digit=None, n_repeats=3, permutation_importance=None, hide=()):
         if digit not in [None] + list(range(10)):
             raise ValueError(f"digit must be None (all digits) or an integer 0..9, got {digit!r}")

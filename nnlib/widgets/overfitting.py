@@ -36,6 +36,7 @@ from nnlib.losses import softmax_cross_entropy, softmax_cross_entropy_with_grad
 from nnlib.network import Sequential
 from nnlib.optimizers import Adam
 from nnlib.regularization import WeightPenalty
+from nnlib.widgets._axes_background import RedrawnAxes
 from nnlib.widgets._base import show
 from nnlib.widgets._live import LiveWidget
 
@@ -129,7 +130,7 @@ class MoonsRun:
         return (1.0 / (1.0 + np.exp(logits[:, 0] - logits[:, 1]))).reshape(GRID, GRID)
 
 
-class OverfitExplorer(LiveWidget):
+class OverfitExplorer(RedrawnAxes, LiveWidget):
     """A decision boundary and its loss curves while training, with L2, dropout and width (module docstring).
 
     Parameters
@@ -191,6 +192,9 @@ class OverfitExplorer(LiveWidget):
     def background_key(self):
         """The settings title is part of the background: keep one per setting seen."""
         return (self.run.width, self.run.lam, self.run.p_drop)
+
+    def changing_artists(self) -> list:
+        return [self.settings_title]  # a new setting: only the title is drawn over the kept base
 
     def state(self):
         return (id(self.run), self.run.steps[-1], self.run.lam, self.run.p_drop)

@@ -344,7 +344,7 @@ class TrainingPlayer(RedrawnAxes):
     def background_key(self):
         return self.controls["gate"].value  # the bar chart's limits and ticks follow the truth table's run
 
-    def changing_axes(self) -> list:
+    def changing_artists(self) -> list:
         return [self.ax_err]  # a new truth table changes the bar chart, not the panel of points and its legend
 
     # -- drawing ------------------------------------------------------------------------

@@ -9,7 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nnlib.widgets._blit import BlittedWidget
 from nnlib.widgets.gradcheck import GradcheckPanel
+from nnlib.widgets.importance import DIGITS, PixelImportance
+from nnlib.widgets.overfitting import OverfitExplorer
 from nnlib.widgets.perceptron import TrainingPlayer
 from nnlib.widgets.xor import XorSpaceWarp
 
@@ -57,3 +60,28 @@ def test_a_background_composed_over_the_base_equals_a_full_draw():
         widget.controls["t"].value = t
         assert widget._base is not None, "the new background was not composed over the base"
         assert np.array_equal(pixels(png(widget)), full_redraw(widget)), gate
+
+
+def test_a_new_setting_draws_only_the_title_over_the_base():
+    """A new L2 λ rewrites the overfitting explorer's title over the kept base: the frame a whole new background gives?"""
+    composed, rendered = OverfitExplorer(), OverfitExplorer()
+    rendered._render = lambda: BlittedWidget._render(rendered)  # every new background rendered in full, as before
+    for widget in (composed, rendered):
+        widget.step(3)
+    for lam in (0.01, 0.03):
+        for widget in (composed, rendered):
+            widget.controls["L2"].value = lam
+        assert composed._base is not None and len(composed._kept) == 2 + (lam == 0.03)  # the first setting, these
+        assert np.array_equal(pixels(png(composed)), pixels(png(rendered))), lam
+
+
+def test_every_digit_setting_keeps_its_background():
+    """Going round the 11 digit settings twice: the second round renders no background."""
+    widget = PixelImportance()
+    options = [value for _, value in DIGITS]
+    for value in options[1:] + options[:1]:
+        widget.controls["digit"].value = value
+    kept = dict(widget._kept)
+    for value in options[1:] + options[:1]:
+        widget.controls["digit"].value = value
+        assert widget._background is kept[value], value  # the very background of the first round
