@@ -292,6 +292,15 @@ def terminal_run(page, base: str, command: str, timeout_ms: int = 60_000) -> str
         return text; }""", [base, command, timeout_ms])
 
 
+def post_json(page, path: str):
+    """POST ``path`` with this page's cookies and ``_xsrf`` (as a button of the page does); the JSON answer."""
+    return page.evaluate("""async path => {
+        const xsrf = document.cookie.split('; ').find(c => c.startsWith('_xsrf='));
+        const r = await fetch(path, {method: 'POST',
+            headers: {'X-XSRFToken': xsrf ? decodeURIComponent(xsrf.split('=')[1]) : ''}});
+        return {status: r.status, body: await r.text()}; }""", path)
+
+
 def http_status(page, url: str) -> int:
     """The status a GET of ``url`` gets with this page's cookies, redirects not followed."""
     response = page.request.get(url, max_redirects=0)

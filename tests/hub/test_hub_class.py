@@ -202,4 +202,10 @@ def test_instructor_opens_the_formgrader(hub, person):
                                  "id -un; pwd; command -v nncourse; nbgrader list 2>&1 | tail -n 2")
     assert hub.grader in out and str(hub.course_root) in out, out[-2000:]
     assert str(hub.env_dir / "bin" / "nncourse") in out and f"{hub.course} {CHAPTER}" in out, out[-2000:]
+    # The formgrader's Collect button (its API) is the same checked collect: bob's forged submissions stay out.
+    answer = hubdriver.post_json(page, f"/services/{hub.course}/formgrader/api/assignment/{CHAPTER}/collect")
+    assert answer["status"] == 200, answer
+    log = json.loads(answer["body"])["log"]
+    assert f"Not collecting {ADA}+{CHAPTER}+" in log and "belongs to nnhubt-bob" in log, log[-2000:]
+    assert "is a symbolic link" in log, log[-2000:]
     hubdriver.write_json(hubdriver.REPO / "test-artifacts" / "hub" / "timings.json", TIMINGS)
