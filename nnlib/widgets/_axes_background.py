@@ -31,7 +31,7 @@ class RedrawnAxes(BlittedWidget):
     background would differ from a full draw's (the widget tests compare the two).
     """
 
-    _base = None  # (figure dpi, background without the changing axes)
+    _base = None  # (figure dpi, the background without the changing artists)
 
     def changing_artists(self) -> list:  # pragma: no cover - abstract
         raise NotImplementedError
