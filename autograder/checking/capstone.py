@@ -474,8 +474,10 @@ def capstone_preview(build_model: Callable, train: Callable) -> None:
     In the student's notebook: split the capstone's *training* rows once more
     (75 % to train on, 25 % to validate), train, and print the validation
     accuracy, the seconds against the 120 s limit, the points that accuracy
-    would earn and the confusion matrix.  Raises AssertionError with the
-    reason when the contract is broken or the code fails.
+    would earn and the confusion matrix.  Raises ``CheckFailed`` (an
+    AssertionError shown as one line, no traceback into the autograder) with
+    the reason when the contract is broken or the code fails; prints a ✓
+    line like every check when it is met.
 
     While nbgrader grades: only build the model, train it on five training
     rows (short time limit) and check the contract; the held-out accuracy is
@@ -483,6 +485,7 @@ def capstone_preview(build_model: Callable, train: Callable) -> None:
     """
     __tracebackhide__ = True
     from autograder.checking.engine import grading
+    from autograder.checking.result import CheckFailed
     from nnlib.data import train_val_split
 
     X_train, _, y_train, _ = training_split()
@@ -490,18 +493,19 @@ def capstone_preview(build_model: Callable, train: Callable) -> None:
         run = train_capstone(build_model, train, X_train[:GRADING_ROWS], y_train[:GRADING_ROWS],
                              seconds=GRADING_TIME_LIMIT)
         if run.problem:
-            raise AssertionError(f"capstone: {run.problem}")
-        print("capstone: build_model and train meet the contract (checked on five training rows);\n"
+            raise CheckFailed(f"capstone: {run.problem}")
+        print("✓ capstone.build_model — build_model and train meet the contract (checked on five training rows);\n"
               "the held-out accuracy is measured by the grader after grading")
         return
 
     X_fit, X_val, y_fit, y_val = train_val_split(X_train, y_train, val_fraction=0.25, rng=1, stratify=True)
     run = train_capstone(build_model, train, X_fit, y_fit, seconds=TIME_LIMIT, check_rows=X_val)
     if run.problem:
-        raise AssertionError(f"capstone: {run.problem}")
+        raise CheckFailed(f"capstone: {run.problem}")
     result = evaluate(run.model, X_val, y_val)
     a = result["accuracy"]
-    print("Capstone: a preview on your own validation split, not your grade\n"
+    print("✓ capstone.build_model — build_model and train meet the contract\n"
+          "Capstone: a preview on your own validation split, not your grade\n"
           f"  trained on {len(X_fit)} of the {len(X_train)} training digits, validated on the other {len(X_val)}"
           " (raw pixels, as the grader feeds them)\n"
           f"  validation accuracy: {a:.1%} ({result['correct']} of {result['n']})\n"

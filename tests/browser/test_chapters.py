@@ -18,7 +18,6 @@ pytestmark = pytest.mark.browser
 MAX_FEEDBACK_LINES = 15
 CHECK_PASSED = re.compile(r"✓ \w+\.\w+ — ")  # "✓ perceptron.step — 9 checks passed"
 # What a traceback into the grader's own code looks like: a file path inside autograder/.
-CAPSTONE_PREVIEW = "a preview on your own validation split, not your grade"
 INTERNALS = re.compile(r"autograder[/\\]\w+\.py|Traceback \(most recent call last\)")
 
 
@@ -47,15 +46,6 @@ def test_test_cells_give_short_feedback(opened):
         text = opened.lab.output_text(index).strip()
         lines = text.splitlines()
         grade_id = opened.cells[index].metadata["nbgrader"].get("grade_id", f"cell {index}")
-        if grade_id.endswith("-capstone"):
-            # chapter 08's capstone_preview is not a check: the solution prints a preview of the network's
-            # validation accuracy; the stub fails naming build_model's NotImplementedError (a plain
-            # AssertionError for now, whose traceback shows the preview's own frame)
-            wanted = ("not implemented yet", "NotImplementedError") if opened.released else (CAPSTONE_PREVIEW,)
-            if not any(w in text for w in wanted) or len(lines) > MAX_FEEDBACK_LINES + 10 * (not opened.released):
-                problems.append(f"{grade_id}: no preview or NotImplementedError message, or too long")
-                problems.append("    output was:\n    " + "\n    ".join(lines[:30]))
-            continue
         if opened.released:
             if "not implemented yet" not in text:
                 problems.append(f"{grade_id}: no 'not implemented yet' message")
