@@ -9,7 +9,7 @@
     python -m benchmarks --only race      # the optimizer race's frames per second in the lecture view
     python -m benchmarks --only live      # every live-training widget (05-07): frames painted per second, both front ends
     python -m benchmarks --only playground   # the playground: frames painted, training steps, control latency
-    python -m benchmarks --only hub       # the course's JupyterHub, 20 students at once (root, ~10 min; opt-in)
+    python -m benchmarks --only hub       # the course's JupyterHub, 20 students at once (root, ~5 min; opt-in)
     python -m benchmarks --full-grid     # training: all 16 configurations instead of the compact grid
 
 Each benchmark is also a script of its own (``python -m benchmarks.bench_training --quick``).
@@ -60,7 +60,7 @@ BENCHMARKS = {
     "grading": bench_grading,
     "hub": bench_hub,
 }
-# Run only when named with --only: it needs root (it makes accounts) and takes ~10 minutes.
+# Run only when named with --only: it needs root (it makes accounts) and takes ~5 minutes (311 s in the stored run).
 OPT_IN = {"hub"}
 REPORT, CHART = HERE / "REPORT.md", HERE / "report.png"
 CHANGES = HERE / "NNLIB_CHANGES.md"  # hand-written: what was changed in nnlib for speed, with before/after
