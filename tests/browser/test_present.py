@@ -14,6 +14,8 @@ import os
 import re
 import sys
 import time
+import urllib.error
+import urllib.request
 
 import labdriver
 import nbformat
@@ -338,3 +340,46 @@ def test_no_student_only_text_in_any_chapter(index, artifacts, chapter):
     status = page.locator(".widget-html-content").all_inner_texts()
     talking = [s for s in status if re.search(r"\byour\b", s, re.IGNORECASE)]
     assert not talking, f"{chapter}: widget status lines talk to a student: {talking}"
+
+
+# ---------------------------------------------------------------- kernels
+
+
+def kernel_running(base_url: str, kernel_id: str) -> bool:
+    """Does Voilà still have this kernel?  (Its REST API: 200 with the kernel's model, 404 once shut down.)"""
+    try:
+        with urllib.request.urlopen(f"{base_url}/api/kernels/{kernel_id}", timeout=10) as reply:
+            return reply.status == 200
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return False
+        raise
+
+
+def test_closing_a_page_shuts_its_kernel_down(lecture, chromium):
+    """A closed tab or a reload must not leave its kernel behind (~150 MB each, until the server stops).
+
+    Voilà's page sends a "shut my kernel down" request when it unloads.  The
+    server refuses it without the page's XSRF cookie, which a preheated page
+    never got from the server; the lecture template gives the page one.
+    """
+    chapter, page, _ = lecture
+    base_url = page.url.split("#")[0].rstrip("/")
+    # A context of its own that outlives the page: closing a page made by browser.new_page() closes its
+    # context too, and with it the request the page sends while unloading.
+    context = chromium.new_context(viewport=PROJECTOR)
+    try:
+        other = context.new_page()
+        other.goto(base_url + "/")
+        labdriver.wait_widgets_rendered(other.locator("body"), f"second page of {chapter}", timeout_s=90)
+        kernel_id = other.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        assert kernel_running(base_url, kernel_id), f"the open page's kernel {kernel_id} is not running"
+        other.close(run_before_unload=True)
+        deadline = time.monotonic() + 15
+        while kernel_running(base_url, kernel_id):
+            assert time.monotonic() < deadline, (
+                f"kernel {kernel_id} still running 15 s after its page closed: Voilà refused or never got the "
+                f"page's shut-down request (see the server's log, present.log)")
+            time.sleep(0.25)
+    finally:
+        context.close()

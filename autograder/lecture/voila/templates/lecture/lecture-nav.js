@@ -12,9 +12,24 @@
    - "All chapters" goes back to the index when Voilà serves every chapter.
 
    The bar sits at the bottom right and fades while the mouse rests, so it
-   covers as little of a figure as possible; it never changes the page's layout. */
+   covers as little of a figure as possible; it never changes the page's layout.
+
+   And one repair: the page's XSRF cookie (see giveThePageAnXsrfCookie). */
 (function () {
   'use strict';
+
+  /* When the tab closes or reloads, Voilà's page asks the server to shut its kernel down: a POST whose
+     form carries the value of the page's "_xsrf" cookie.  Voilà renders a preheated page before anyone
+     asks for it, and no handler on the way sets that cookie, so the server refused every such request
+     (403) and each closed tab or reload left a kernel running (~150 MB) until the server stopped.
+     Tornado's check is a double-submit one: the form's token must equal the cookie's, which only a page
+     of this origin can read or write.  So the page makes its own random token when it has none. */
+  (function giveThePageAnXsrfCookie() {
+    if (/(^|;\s*)_xsrf=/.test(document.cookie)) return;
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const token = Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
+    document.cookie = `_xsrf=${token}; path=/; SameSite=Strict`;
+  })();
   const GAP = 12;  // px between the top of the screen and a heading jumped to (CSS scroll-margin-top)
   const HEADINGS = ['h1', 'h2', 'h3'].map(h => `#rendered_cells .jp-RenderedHTMLCommon ${h}`).join(', ');
 
