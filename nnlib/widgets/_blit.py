@@ -8,6 +8,8 @@ before encoding the PNG (``_png.py``).
 """
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 from contextlib import contextmanager
 
@@ -33,6 +35,13 @@ class BlittedWidget(ChapterWidget):
     the background of each is then kept (the last ``KEPT_BACKGROUNDS``), and
     coming back to a state restores it in ~1 ms instead of drawing it again.
 
+    A background seen for the first time still costs a full draw, and a
+    drop-down's first visit to each option waits for it.  A subclass that
+    lists its other backgrounds in :meth:`backgrounds_ahead` (and can show
+    each, :meth:`show_background`) gets them drawn *ahead*: while the kernel
+    is idle after a frame, one every ``AHEAD_DELAY_S``, without publishing
+    anything, so the first visit restores a kept background too.
+
     ``update()`` also skips a frame when :meth:`state` did not change, e.g.
     when a Play widget and the slider linked to it report the same step.
     It holds a lock: widget messages may be handled on a kernel subshell
@@ -45,6 +54,10 @@ class BlittedWidget(ChapterWidget):
     _holding = False
     _background = None
     KEPT_BACKGROUNDS = 8  # each is a full RGBA copy of the canvas (2-5 MB)
+    # Idle time before drawing a background ahead, and between two.  One holds the lock for a full draw
+    # (50-100 ms), so a control moved meanwhile waits that long at most.
+    AHEAD_DELAY_S = 0.1
+    _ahead_pending = False
 
     def __init__(self, figsize, hide=()):
         super().__init__(figsize=figsize, hide=hide)
@@ -73,6 +86,65 @@ class BlittedWidget(ChapterWidget):
         """What the static parts depend on (hashable), or None: not worth keeping backgrounds."""
         return None
 
+    def backgrounds_ahead(self) -> list:
+        """Background keys worth drawing before a control asks for them (a drop-down's options); [] for none.
+
+        A subclass that lists keys implements :meth:`show_background`.  At most
+        ``KEPT_BACKGROUNDS`` are kept, the current one included.
+        """
+        return []
+
+    def show_background(self, key) -> None:
+        """Set the static parts (limits, labels, titles) to those of background ``key``; draw nothing."""
+        raise NotImplementedError
+
+    def draw_ahead(self) -> bool:
+        """Draw and keep one background of :meth:`backgrounds_ahead` not kept yet; True if more are left.
+
+        Nothing is published: the canvas holds that background until the next
+        frame restores the current one (``_render``).  The static parts are put
+        back to the current background's before the lock is released.
+        """
+        with self._lock:
+            if not self._built:
+                return False
+            current = self.background_key()
+            room = self.KEPT_BACKGROUNDS - len(self._kept)  # never push out a kept one (the current's)
+            missing = [key for key in self.backgrounds_ahead() if key != current and key not in self._kept]
+            if room <= 0 or not missing:
+                return False
+            figure, canvas = self.view.figure, self.view.figure.canvas
+            for artist in self.moving():
+                artist.set_animated(True)  # out of the background, as in _render
+            self.show_background(missing[0])
+            try:
+                canvas.draw()
+                self._kept[missing[0]] = canvas.copy_from_bbox(figure.bbox)
+            finally:
+                self.show_background(current)
+            return room > 1 and len(missing) > 1
+
+    def _schedule_draw_ahead(self) -> None:
+        """Draw the next background ahead once the kernel's event loop is idle (none without a loop)."""
+        if self._ahead_pending or not self.backgrounds_ahead():
+            return
+        try:
+            loop = asyncio.get_running_loop()  # the kernel's loop while it handles a message or runs a cell
+        except RuntimeError:
+            return  # a script or a test: nothing is idle to fill
+        self._ahead_pending = True
+        loop.call_later(self.AHEAD_DELAY_S, self._draw_ahead_step)
+
+    def _draw_ahead_step(self) -> None:
+        self._ahead_pending = False
+        try:
+            more = self.draw_ahead()
+        except Exception:  # a background drawn late is only slower; never break the widget over it
+            logging.getLogger(__name__).exception("%s could not draw a background ahead", type(self).__name__)
+            return
+        if more:
+            self._schedule_draw_ahead()
+
     def invalidate(self) -> None:
         """Static parts changed: render the background again on the next frame (or reuse a kept one)."""
         self._background = None
@@ -99,6 +171,7 @@ class BlittedWidget(ChapterWidget):
                 self.view.figure.set_layout_engine(None)
                 self._built = True
             self._last_state = state
+        self._schedule_draw_ahead()
 
     def _render(self) -> None:
         figure, canvas = self.view.figure, self.view.figure.canvas

@@ -31,6 +31,7 @@ for Huber (weights ``min(1, delta / |r|)``, at most 100 small 2 x 2 solves).
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable
@@ -249,7 +250,14 @@ class LossExplorer(BlittedWidget):
 
     def _load(self, name: str) -> None:
         view = LOSS_VIEWS[name]
-        with self.holding():
+        with self.holding(), ExitStack() as one_message_each:
+            # A new loss changes the sliders' range, step, value, width and visibility: one message per
+            # control (and its layout and style) instead of one per trait, so the page re-renders each
+            # slider once before the new figure arrives.
+            for key in ("target", "prediction", "delta", "gamma"):
+                control = self.controls[key]
+                for model in (control, control.layout, control.style):
+                    one_message_each.enter_context(model.hold_sync())
             lo, hi, step = view.targets
             _set_range(self.controls["target"], lo, max(hi, lo + step), step, self._default_target(name))
             _set_range(self.controls["prediction"], *self._slider(view), _DEFAULT_PREDICTION[name])
@@ -287,6 +295,12 @@ class LossExplorer(BlittedWidget):
 
     def background_key(self):
         return self.name  # axes, limits and titles are the loss's own
+
+    def backgrounds_ahead(self) -> list:
+        return list(LOSS_VIEWS)  # so the drop-down's first visit to a loss does not wait for a full draw
+
+    def show_background(self, key) -> None:
+        self._setup_axes(LOSS_VIEWS[key])
 
     def moving(self) -> list:
         changing = [*self.zones, *self.zero_lines, *self.curves, *self.far, *self.now, *self.far_labels,

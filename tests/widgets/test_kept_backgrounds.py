@@ -85,3 +85,72 @@ def test_every_digit_setting_keeps_its_background():
     for value in options[1:] + options[:1]:
         widget.controls["digit"].value = value
         assert widget._background is kept[value], value  # the very background of the first round
+
+
+# ---------------------------------------------------------------- backgrounds drawn ahead (idle kernel)
+
+
+def _draw_everything_ahead(widget) -> int:
+    steps = 0
+    while widget.draw_ahead():
+        steps += 1
+        assert steps < 20, "draw_ahead never said it was done"
+    return steps + 1
+
+
+def test_a_background_drawn_ahead_gives_the_frame_a_fresh_widget_draws():
+    """The loss explorer draws every other loss's background while idle: the first visit is a kept one, same pixels."""
+    from nnlib.widgets.losses import LOSS_VIEWS, LossExplorer
+
+    widget = LossExplorer()
+    shown = widget.view.image.value
+    _draw_everything_ahead(widget)
+    assert set(widget._kept) == set(LOSS_VIEWS)
+    assert widget.view.image.value == shown, "drawing ahead published a frame"
+    for name in LOSS_VIEWS:
+        kept = widget._kept[name]
+        widget.controls["loss"].value = name
+        assert widget._background is kept, f"{name}: drawn again instead of restoring the background drawn ahead"
+        fresh = LossExplorer(loss=name)
+        assert np.array_equal(pixels(png(widget)), pixels(png(fresh))), name
+    # and the current loss's own frames still come out right after all that drawing
+    widget.controls["prediction"].value = 0.3
+    fresh = LossExplorer(loss=widget.name, prediction=0.3)
+    assert np.array_equal(pixels(png(widget)), pixels(png(fresh)))
+
+
+def test_drawing_ahead_never_pushes_out_a_kept_background():
+    """With more backgrounds ahead than room to keep them, it stops when the room is full."""
+    from nnlib.widgets.losses import LossExplorer
+
+    widget = LossExplorer()
+    widget.KEPT_BACKGROUNDS = 3
+    _draw_everything_ahead(widget)
+    assert len(widget._kept) == 3 and widget.name in widget._kept
+
+
+def test_the_kernels_idle_loop_draws_ahead_and_a_script_does_not():
+    """In a running asyncio loop (the kernel's), backgrounds are drawn after a frame; without one, nothing is."""
+    import asyncio
+
+    from nnlib.widgets.losses import LOSS_VIEWS, LossExplorer
+
+    in_a_script = LossExplorer()
+    assert len(in_a_script._kept) == 1 and not in_a_script._ahead_pending
+
+    async def in_a_kernel():
+        widget = LossExplorer()
+        assert widget._ahead_pending  # scheduled after the first frame, not drawn yet
+        for _ in range(300):
+            if not widget._ahead_pending:
+                break
+            await asyncio.sleep(0.02)
+        return widget
+
+    widget = asyncio.run(in_a_kernel())
+    assert set(widget._kept) == set(LOSS_VIEWS)
+
+
+def test_a_widget_without_backgrounds_ahead_schedules_nothing():
+    widget = TrainingPlayer()
+    assert widget.backgrounds_ahead() == [] and widget.draw_ahead() is False
