@@ -129,13 +129,33 @@ def test_drawing_ahead_never_pushes_out_a_kept_background():
     assert len(widget._kept) == 3 and widget.name in widget._kept
 
 
+def _in_a_new_thread(function):
+    """Run ``function`` in a thread of its own: no event loop of an earlier test's is running there."""
+    import threading
+
+    result = {}
+
+    def target():
+        try:
+            result["value"] = function()
+        except BaseException as exc:  # noqa: BLE001  re-raised in the test's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
+
+
 def test_the_kernels_idle_loop_draws_ahead_and_a_script_does_not():
     """In a running asyncio loop (the kernel's), backgrounds are drawn after a frame; without one, nothing is."""
     import asyncio
 
     from nnlib.widgets.losses import LOSS_VIEWS, LossExplorer
 
-    in_a_script = LossExplorer()
+    in_a_script = _in_a_new_thread(LossExplorer)
     assert len(in_a_script._kept) == 1 and not in_a_script._ahead_pending
 
     async def in_a_kernel():
@@ -147,7 +167,7 @@ def test_the_kernels_idle_loop_draws_ahead_and_a_script_does_not():
             await asyncio.sleep(0.02)
         return widget
 
-    widget = asyncio.run(in_a_kernel())
+    widget = _in_a_new_thread(lambda: asyncio.run(in_a_kernel()))
     assert set(widget._kept) == set(LOSS_VIEWS)
 
 
